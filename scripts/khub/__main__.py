@@ -1,0 +1,5 @@
+"""Allow `python -m khub`."""
+
+from khub.cli import main
+
+main()
