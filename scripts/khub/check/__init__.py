@@ -1,0 +1,1 @@
+"""The monthly re-check: fetch each source once (`http`), extract values (`extract`)."""

@@ -1,0 +1,85 @@
+"""Commands over the fact store: validate, facts, fact."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import replace
+
+import click
+
+from khub.errors import DataError, Problem
+from khub.load import find_fact, load
+from khub.serialize import fact_data, fact_detail, value_data
+
+
+@click.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again (ignore .khub-cache/).")
+@click.pass_context
+def validate(ctx: click.Context, strict: bool, as_json: bool, no_cache: bool) -> None:
+    """Load and check every data file; report every problem at once.
+
+    Problems print one per line as path:line: what is wrong (how to fix it), errors first.
+    Exit 1 on any error (or any warning with --strict), 0 otherwise. Nothing under data/,
+    build/ or site/ is written; parses are cached in .khub-cache/ by content hash.
+    """
+    from khub.cli import print_problems
+
+    ctx.meta["khub.json"] = as_json
+    factset, warnings = load(".", cache=not no_cache)
+    if strict and warnings:
+        raise DataError([_as_error(w) for w in warnings])
+    print_problems(warnings, as_json=as_json)
+    if not as_json:
+        click.echo(
+            f"ok: {len(factset.facts)} facts, {len(factset.sources)} sources, "
+            f"{len(factset.claims)} claims, {len(warnings)} warning(s)",
+            err=True,
+        )
+
+
+def _as_error(problem: Problem) -> Problem:
+    return replace(problem, severity="error")
+
+
+@click.command()
+@click.argument("pattern", required=False, default="*")
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+def facts(pattern: str, as_json: bool) -> None:
+    """List facts whose id matches PATTERN (a glob such as 'swe-bench-*' or '*price*')."""
+    factset, _ = load(".")
+    selected = [f for f in factset.facts.values() if fnmatch.fnmatchcase(f.id, pattern)]
+    if as_json:
+        click.echo(json.dumps([fact_data(f) for f in selected], indent=2))
+        return
+    for f in selected:
+        value = json.dumps(value_data(f.value), ensure_ascii=False)
+        click.echo(
+            f"{f.id}\t{value}\t{f.unit.name}\t{f.as_of}\t{f.verified}\t{f.status}\t"
+            f"{f.source or '-'}"
+        )
+
+
+@click.command()
+@click.argument("fact_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the fact as JSON.")
+def fact(fact_id: str, as_json: bool) -> None:
+    """Show one fact: value, dates, status, source, history, and formula inputs if derived."""
+    factset, _ = load(".")
+    detail = fact_detail(find_fact(factset, fact_id), factset)
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        return
+    for key, value in detail.items():
+        if value in (None, [], {}):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        click.echo(f"{key}: {text}")
+
+
+def register(group: click.Group) -> None:
+    """Add the data commands to the CLI."""
+    for command in (validate, facts, fact):
+        group.add_command(command)

@@ -1,0 +1,70 @@
+"""Typed errors and the problems they carry; the CLI decides how to show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located like a compiler message."""
+
+    path: str
+    line: int
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+    keypath: tuple[str | int, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        tail = f" ({self.hint})" if self.hint else ""
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.message}{tail}"
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the problem as plain data for --json output."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class KhubError(Exception):
+    """Base of every error khub raises on purpose; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(KhubError):
+    """The command was called wrongly."""
+
+    exit_code = 2
+
+
+class NotFoundError(KhubError):
+    """A named fact, source, edition or module does not exist."""
+
+
+class DataError(KhubError):
+    """The data failed validation; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_order)
+        errors = [p for p in self.problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the data")
+
+
+def _problem_order(problem: Problem) -> tuple[int, str, int, str]:
+    return (0 if problem.severity == "error" else 1, problem.path, problem.line, problem.message)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Return problems errors first, then by file and line."""
+    return sorted(problems, key=_problem_order)
