@@ -5,12 +5,12 @@ from __future__ import annotations
 import fnmatch
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
-from khub.errors import DataError, Problem
-from khub.load import find_fact, load
-from khub.serialize import fact_data, fact_detail, value_data
+from khub.clock import today_default
+from khub.errors import DataError, KhubError, Problem
 
 
 @click.command()
@@ -26,18 +26,17 @@ def validate(ctx: click.Context, strict: bool, as_json: bool, no_cache: bool) ->
     build/ or site/ is written; parses are cached in .khub-cache/ by content hash.
     """
     from khub.cli import print_problems
+    from khub.summary import summarize
 
     ctx.meta["khub.json"] = as_json
-    factset, warnings = load(".", cache=not no_cache)
+    result = summarize(Path(), today_default(), cache=not no_cache)
+    warnings = result.problems
     if strict and warnings:
         raise DataError([_as_error(w) for w in warnings])
     print_problems(warnings, as_json=as_json)
     if not as_json:
-        click.echo(
-            f"ok: {len(factset.facts)} facts, {len(factset.sources)} sources, "
-            f"{len(factset.claims)} claims, {len(warnings)} warning(s)",
-            err=True,
-        )
+        counts = f"{result.facts} facts, {result.sources} sources, {result.claims} claims"
+        click.echo(f"ok: {counts}, {len(warnings)} warning(s)", err=True)
 
 
 def _as_error(problem: Problem) -> Problem:
@@ -49,6 +48,9 @@ def _as_error(problem: Problem) -> Problem:
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 def facts(pattern: str, as_json: bool) -> None:
     """List facts whose id matches PATTERN (a glob such as 'swe-bench-*' or '*price*')."""
+    from khub.load import load
+    from khub.serialize import fact_data, value_data
+
     factset, _ = load(".")
     selected = [f for f in factset.facts.values() if fnmatch.fnmatchcase(f.id, pattern)]
     if as_json:
@@ -67,6 +69,9 @@ def facts(pattern: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the fact as JSON.")
 def fact(fact_id: str, as_json: bool) -> None:
     """Show one fact: value, dates, status, source, history, and formula inputs if derived."""
+    from khub.load import find_fact, load
+    from khub.serialize import fact_detail
+
     factset, _ = load(".")
     detail = fact_detail(find_fact(factset, fact_id), factset)
     if as_json:
@@ -79,7 +84,30 @@ def fact(fact_id: str, as_json: bool) -> None:
         click.echo(f"{key}: {text}")
 
 
+@click.command()
+@click.option("--check", is_flag=True, help="Only report schemas that differ; exit 1 if any.")
+def schema(check: bool) -> None:
+    """Write the JSON Schemas of the data files to data/schema/, generated from the model.
+
+    Editors get completion and checks from the `yaml-language-server` modeline at the top of
+    each data file. Run this after changing scripts/khub/model.py.
+    """
+    from khub import schema as schemas
+
+    if check:
+        stale = schemas.stale(Path())
+        for path in stale:
+            click.echo(
+                f"{path}: differs from the model (run `khub schema` to regenerate)", err=True
+            )
+        if stale:
+            raise KhubError(f"{len(stale)} schema file(s) out of date")
+        return
+    for path in schemas.write(Path()):
+        click.echo(f"wrote {path}")
+
+
 def register(group: click.Group) -> None:
     """Add the data commands to the CLI."""
-    for command in (validate, facts, fact):
+    for command in (validate, facts, fact, schema):
         group.add_command(command)

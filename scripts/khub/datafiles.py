@@ -1,19 +1,27 @@
-"""Find the data files of a hub and parse them, reusing parses of unchanged files."""
+"""Find the data files of a hub and parse them, reusing parses of unchanged files.
+
+Parsing is the floor of every load. Unchanged files come back from a content-addressed
+cache (marshal, no YAML at all); changed ones are parsed on every core when there is
+enough of them to be worth a process pool.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import marshal
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from khub import __version__
+from khub.errors import Problem
 from khub.report import ProblemLog
 from khub.yamlio import parse, read_text
 
 _CACHE_FORMAT = f"khub-{__version__}-1".encode()
+_POOL_MIN_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,33 +48,51 @@ def discover(root: Path) -> list[tuple[str, Path]]:
 
 def read_all(root: Path, log: ProblemLog, cache_dir: Path | None) -> list[DataFile]:
     """Read and parse every data file; problems go to the log, good files are returned."""
-    files: list[DataFile] = []
+    entries = []
     for kind, path in discover(root):
-        rel = path.relative_to(root).as_posix()
         raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        data = _cached(cache_dir, digest)
-        if data is None:
-            data = _parse(rel, raw, log)
-            if data is None:
-                continue
-            _store(cache_dir, digest, data)
-        log.texts[rel] = raw.decode("utf-8")
-        files.append(DataFile(rel, kind, digest, data))
+        entries.append(
+            (kind, path.relative_to(root).as_posix(), raw, hashlib.sha256(raw).hexdigest())
+        )
+    parsed = {
+        digest: data
+        for _, _, _, digest in entries
+        if (data := _cached(cache_dir, digest)) is not None
+    }
+    todo = {digest: (rel, raw) for _, rel, raw, digest in entries if digest not in parsed}
+    for digest, (blob, problem) in zip(todo, _parse_many(list(todo.values())), strict=True):
+        if problem is not None:
+            log.add(problem)
+        if blob is not None:
+            parsed[digest] = marshal.loads(blob)  # noqa: S302 - made by us just now
+            _store(cache_dir, digest, blob)
+    files: list[DataFile] = []
+    for kind, rel, raw, digest in entries:
+        if digest in parsed:
+            log.texts[rel] = raw.decode("utf-8")
+            files.append(DataFile(rel, kind, digest, parsed[digest]))
     return files
 
 
-def _parse(rel: str, raw: bytes, log: ProblemLog) -> Any:
+def _parse_many(items: list[tuple[str, bytes]]) -> list[tuple[bytes | None, Problem | None]]:
+    """Parse files, on every core when they are large enough to repay the pool."""
+    workers = min(os.cpu_count() or 1, len(items))
+    if workers < 2 or sum(len(raw) for _, raw in items) < _POOL_MIN_BYTES:
+        return [_parse_one(item) for item in items]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_parse_one, items, chunksize=max(1, len(items) // (workers * 4))))
+
+
+def _parse_one(item: tuple[str, bytes]) -> tuple[bytes | None, Problem | None]:
+    """Parse one file to marshal bytes (cheap to send between processes) or a problem."""
+    rel, raw = item
     text, problem = read_text(rel, raw)
-    if problem is not None:
-        log.add(problem)
     if text is None:
-        return None
+        return None, problem
     data, problem = parse(rel, text)
     if problem is not None:
-        log.add(problem)
-        return None
-    return data
+        return None, problem
+    return marshal.dumps(data), None
 
 
 def _cached(cache_dir: Path | None, digest: str) -> Any:
@@ -84,13 +110,13 @@ def _cached(cache_dir: Path | None, digest: str) -> Any:
         return None
 
 
-def _store(cache_dir: Path | None, digest: str, data: Any) -> None:
+def _store(cache_dir: Path | None, digest: str, blob: bytes) -> None:
     if cache_dir is None:
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache_dir / f".{digest}.{os.getpid()}.tmp"
-        tmp.write_bytes(_CACHE_FORMAT + marshal.dumps(data))
+        tmp.write_bytes(_CACHE_FORMAT + blob)
         tmp.replace(cache_dir / digest)
-    except (OSError, ValueError):
+    except OSError:
         return  # a cache that cannot be written is only slower

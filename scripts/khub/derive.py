@@ -30,18 +30,19 @@ def derive_all(
 ) -> dict[str, Fact]:
     """Evaluate every derived fact; return them by id."""
     formulas: dict[str, Formula] = {}
+    known = set(facts) | set(records)
     for fid, record in records.items():
-        formula = _parse(fid, record.formula, ("derived", fid, "formula"), path, log)
-        if formula and _refs_known(
-            formula, set(facts) | set(records), path, ("derived", fid, "formula"), log, broken
-        ):
+        keypath = ("derived", fid, "formula")
+        formula = _parse(fid, record.formula, keypath, path, log)
+        if formula and _refs_known(formula, known, path, keypath, log, broken):
             formulas[fid] = formula
     order = _order(formulas, path, log)
+    scope = dict(facts)
     derived: dict[str, Fact] = {}
     for fid in order:
-        fact = _evaluate(fid, records[fid], formulas[fid], {**facts, **derived}, path, log)
+        fact = _evaluate(fid, records[fid], formulas[fid], scope, path, log)
         if fact is not None:
-            derived[fid] = fact
+            derived[fid] = scope[fid] = fact
     return derived
 
 
@@ -217,10 +218,11 @@ def evaluate_claims(
 ) -> dict[str, Claim]:
     """Evaluate every claim; log the ones that no longer hold as warnings."""
     claims: dict[str, Claim] = {}
+    known = set(facts)
     for cid, record in records.items():
         keypath = ("claims", cid, "holds_when")
         formula = _parse(cid, record.holds_when, keypath, path, log)
-        if formula is None or not _refs_known(formula, set(facts), path, keypath, log, broken):
+        if formula is None or not _refs_known(formula, known, path, keypath, log, broken):
             continue
         holds = _truth(cid, formula, facts, path, keypath, log)
         if holds is _INVALID:

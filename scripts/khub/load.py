@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 from pathlib import Path
 from typing import Any
 
+from khub.clock import today_default
 from khub.datafiles import DataFile, read_all
 from khub.derive import derive_all, evaluate_claims
 from khub.errors import DataError, Problem
@@ -16,12 +16,6 @@ from khub.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.records import validate
 from khub.report import ProblemLog
 from khub.units import UNITS, get_unit
-
-
-def today_default() -> dt.date:
-    """Return today's date, or KHUB_TODAY (YYYY-MM-DD) when set, for reproducible runs."""
-    pinned = os.environ.get("KHUB_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
 
 
 def load(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from khub.units import Unit
+from khub.units import UNITS, Unit
 
 Status = Literal["official", "vendor-reported", "independent", "estimate"]
 SourceKind = Literal[
@@ -83,7 +83,8 @@ class FactRecord(Record):
 
     value: Value
     label: str | None = None
-    unit: str | None = Field(default=None, description="overrides the series unit")
+    unit: str | None = Field(default=None, description="overrides the series unit",
+                             json_schema_extra={"enum": [*UNITS, None]})
     as_of: dt.date = Field(description="when the value was true or reported")
     verified: dt.date = Field(description="when a check or an editor last confirmed it")
     status: Status
@@ -110,7 +111,7 @@ class Series(Record):
     """One measurement over many subjects; its facts share unit and source by default."""
 
     title: str
-    unit: str
+    unit: str = Field(json_schema_extra={"enum": list(UNITS)})
     source: str | None = None
     description: str | None = None
     decimals: int | None = Field(default=None, ge=0, le=6)
@@ -142,7 +143,7 @@ class DerivedRecord(Record):
     """A fact computed from other facts by a formula."""
 
     title: str
-    unit: str
+    unit: str = Field(json_schema_extra={"enum": list(UNITS)})
     formula: str
     decimals: int | None = Field(default=None, ge=0, le=6)
     note: str | None = None

@@ -1,0 +1,60 @@
+"""JSON Schemas for the data files, generated from the record types."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from khub.model import DerivedFile, Series, Slug, Source
+
+SCHEMA_DIR = Path("data") / "schema"
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """Return every data file kind's JSON Schema by file name."""
+    kinds: dict[str, tuple[str, dict[str, Any]]] = {
+        "facts.schema.json": (
+            "khub facts file: series id → series",
+            TypeAdapter(dict[Slug, Series]).json_schema(),
+        ),
+        "sources.schema.json": (
+            "khub sources file: source id → citation",
+            TypeAdapter(dict[Slug, Source]).json_schema(),
+        ),
+        "derived.schema.json": ("khub derived facts and claims", DerivedFile.model_json_schema()),
+    }
+    return {
+        name: {"$schema": _DIALECT, "title": title, **body} for name, (title, body) in kinds.items()
+    }
+
+
+def render(schema: dict[str, Any]) -> str:
+    """Return a schema as the exact text shipped in data/schema/."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def stale(root: Path) -> list[str]:
+    """Return the schema files under root that differ from the model (or are missing)."""
+    out: list[str] = []
+    for name, schema in schemas().items():
+        path = root / SCHEMA_DIR / name
+        if not path.exists() or path.read_text(encoding="utf-8") != render(schema):
+            out.append((SCHEMA_DIR / name).as_posix())
+    return out
+
+
+def write(root: Path) -> list[str]:
+    """Write every schema that changed; return the paths written."""
+    written: list[str] = []
+    for name in stale(root):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(render(schemas()[path.name]), encoding="utf-8")
+        tmp.replace(path)
+        written.append(name)
+    return written
