@@ -1,0 +1,139 @@
+"""json: read one value from a JSON document with a JMESPath expression.
+
+Options of the fact's ``check`` block:
+
+``json`` (required)
+    A JMESPath expression (https://jmespath.org) that selects exactly one value.
+    Example: ``json: "leaderboards[?name=='Verified'] | [0].results[?name=='Claude
+    Opus 4.8'] | [0].resolved"``. A list holding one value (also nested, as filter
+    projections give: ``[[88.6]]``) is unwrapped; nothing, null, an empty list, several
+    values or an object are errors. Quote names with spaces or dashes: ``"data"."gpt-5"``.
+``number``
+    ``true`` (default): the value must be a JSON number, or a string holding one as
+    printed (``"80.2%"``, ``"$15"``); ``false``: keep the value as text.
+``scale``
+    Multiply the number by this factor. Example: ``scale: 100``
+``convert``
+    Multiply by a named factor instead: ``per_token_to_per_million`` (×1e6),
+    ``per_thousand_to_per_million`` (×1e3), ``percent_fraction_to_percent`` (×100).
+
+Example::
+
+    check:
+      url: https://example.org/leaderboard.json
+      json: "leaderboards[?name=='Verified'] | [0].results[?name=='Claude Opus 4.8'] | [0].resolved"
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+from khub.check.extract._shared import (
+    NUMBER_OPTIONS,
+    ExtractError,
+    Extraction,
+    NotFound,
+    Spec,
+    check_keys,
+    check_number_options,
+    check_text,
+    excerpt_around,
+    require_valid,
+    scaled,
+    to_value,
+)
+from khub.check.http import FetchResult, Kind
+
+KIND: Kind = "json"
+OPTIONS = frozenset({"json"}) | NUMBER_OPTIONS
+_LAST_FIELD = re.compile(r'\.\s*([A-Za-z_][A-Za-z0-9_]*|"[^"]+")\s*$')
+
+
+def validate_spec(spec: Spec) -> list[str]:
+    """Return a message for each problem in a json spec."""
+    problems = [*check_keys(spec, "json", OPTIONS), *check_number_options(spec)]
+    text_problems = check_text(spec, "json", required=True)
+    if text_problems:
+        return [*problems, *text_problems]
+    try:
+        jmespath.compile(spec["json"])
+    except JMESPathError as error:
+        detail = " ".join(str(error).split())
+        problems.append(f"'json': bad JMESPath expression ({detail}); see jmespath.org/tutorial")
+    return problems
+
+
+def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+    """Return the single value the spec's JMESPath expression selects in `fetched`."""
+    require_valid(spec, validate_spec)
+    path = spec["json"]
+    document = _load(fetched)
+    found = _single(path, _search(path, document))
+    return Extraction(_value(found, spec), _context(path, document, found), path)
+
+
+def _load(fetched: FetchResult) -> Any:
+    try:
+        return json.loads(fetched.text)
+    except json.JSONDecodeError as error:
+        raise ExtractError(
+            f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise ExtractError("malformed JSON: nested too deeply") from None
+
+
+def _search(path: str, document: Any) -> Any:
+    try:
+        return jmespath.search(path, document)
+    except JMESPathError as error:
+        raise ExtractError(f"JMESPath failed: {' '.join(str(error).split())}") from None
+
+
+def _single(path: str, found: Any) -> Any:
+    while isinstance(found, list) and len(found) == 1:
+        found = found[0]
+    if found is None or found == []:
+        raise NotFound(f"{path!r} matched nothing")
+    if isinstance(found, list):
+        raise ExtractError(
+            f"{path!r} matched {len(found)} values; narrow it with a filter or '| [0]'"
+        )
+    if isinstance(found, dict):
+        keys = ", ".join(list(found)[:5])
+        raise ExtractError(f"{path!r} matched an object ({keys}); add the field to read")
+    return found
+
+
+def _value(found: Any, spec: Spec) -> float | str:
+    if spec.get("number", True) is False:
+        return found if isinstance(found, str) else json.dumps(found)
+    if isinstance(found, str):
+        return to_value(found, spec)
+    if isinstance(found, bool) or not isinstance(found, int | float) or not math.isfinite(found):
+        raise ExtractError(f"expected a number, got {json.dumps(found)}")
+    return scaled(float(found), spec)
+
+
+def _context(path: str, document: Any, found: Any) -> str:
+    """Return the JSON around the value: its parent object when the path ends in a field."""
+    shown = json.dumps(found, ensure_ascii=False)
+    last = _LAST_FIELD.search(path)
+    if last is None:
+        return shown
+    try:
+        parent = jmespath.search(path[: last.start()], document)
+    except JMESPathError:
+        return shown
+    while isinstance(parent, list) and len(parent) == 1:
+        parent = parent[0]
+    if not isinstance(parent, dict):
+        return shown
+    field = json.dumps(last.group(1).strip('"'), ensure_ascii=False)
+    return excerpt_around(json.dumps(parent, ensure_ascii=False), f"{field}: {shown}")
