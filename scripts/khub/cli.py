@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,30 @@ from khub.errors import DataError, KhubError, Problem
 
 
 class KhubGroup(click.Group):
-    """A click group that turns khub's errors into messages and exit codes, no traceback."""
+    """A click group that turns khub's errors into messages and exit codes, no traceback.
+
+    Commands are imported on first use, so `khub validate` does not pay for Jinja, MkDocs
+    or requests.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command name, built in or lazy."""
+        return sorted(set(super().list_commands(ctx)) | set(_lazy_commands()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a command, importing its module on first use."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in _lazy_commands():
+            return command
+        module_name, attr = _lazy_commands()[cmd_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return None  # tests/test_cli.py proves every listed command resolves
+        found: click.Command = getattr(module, attr)
+        return found
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; print a KhubError as a message and exit with its code."""
@@ -43,7 +67,7 @@ def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
         click.echo(json.dumps(doc, indent=2))
         return
     for problem in problems:
-        click.echo(str(problem), err=problem.severity == "error")
+        click.echo(str(problem), err=True)
 
 
 @click.group(cls=KhubGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,21 +82,22 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["khub.debug"] = debug
 
 
-def _register() -> None:
-    from khub import cli_data
+def _lazy_commands() -> dict[str, tuple[str, str]]:
+    """Return command name → (module, attribute); modules import only when used."""
+    return {
+        "validate": ("khub.cli_data", "validate"),
+        "facts": ("khub.cli_data", "facts"),
+        "fact": ("khub.cli_data", "fact"),
+        "schema": ("khub.cli_data", "schema"),
+        "generate": ("khub.cli_site", "generate"),
+        "build": ("khub.cli_site", "build"),
+        "serve": ("khub.cli_site", "serve"),
+        "edition": ("khub.cli_editions", "edition"),
+        "editions": ("khub.cli_editions", "editions"),
+        "diff": ("khub.cli_editions", "diff"),
+        "check": ("khub.cli_check", "check"),
+    }
 
-    cli_data.register(main)
-    for name in ("cli_site", "cli_editions", "cli_check"):
-        try:
-            module = __import__(f"khub.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"khub.{name}":
-                raise
-            continue
-        module.register(main)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
