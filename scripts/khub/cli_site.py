@@ -1,0 +1,105 @@
+"""Commands that make the site: generate, build, serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+
+from khub.errors import DataError, KhubError
+from khub.generate import GenerateResult
+from khub.generate import generate as generate_docs
+from khub.load import load
+from khub.site import mkdocs_build, mkdocs_serve, watch
+
+_TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
+
+
+def run_generate(root: Path, today: dt.date | None = None, cache: bool = True) -> GenerateResult:
+    """Load the data and generate build/docs with every installed extension."""
+    factset, _ = load(root, today=today)
+    return generate_docs(root, factset, today=today, cache=cache)
+
+
+def _summary(result: GenerateResult) -> str:
+    return (
+        f"generated {result.out_dir}: {len(result.written)} written, "
+        f"{len(result.deleted)} deleted, {result.unchanged} unchanged; "
+        f"{len(result.rendered)} module(s) rendered, {len(result.reused)} reused"
+    )
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-06-30") from None
+
+
+@click.command(name="generate")
+@click.option("--today", help=_TODAY_HELP)
+@click.option("--no-cache", is_flag=True, help="Render every page again (ignore .khub-cache/).")
+def generate(today: str | None, no_cache: bool) -> None:
+    """Write build/docs/: module pages, fact pages, sources, API JSON.
+
+    Renders everything in memory first; on any error prints file:line problems and leaves
+    build/docs/ untouched. Only files whose bytes changed are rewritten, and only modules
+    whose template or used facts changed are rendered again.
+    """
+    result = run_generate(Path(), _date(today), cache=not no_cache)
+    click.echo(_summary(result), err=True)
+
+
+@click.command(name="build")
+@click.option("--today", help=_TODAY_HELP)
+def build(today: str | None) -> None:
+    """Generate build/docs/, then run mkdocs build --strict into site/.
+
+    The site is built into a temporary folder and swapped in, so a failed build leaves
+    site/ as it was. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for byte-identical builds.
+    """
+    result = run_generate(Path(), _date(today))
+    click.echo(_summary(result), err=True)
+    site = mkdocs_build(Path())
+    click.echo(f"built {site}", err=True)
+
+
+@click.command(name="serve")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve.")
+@click.option("--today", help=_TODAY_HELP)
+def serve(dev_addr: str, today: str | None) -> None:
+    """Serve a live preview that regenerates on edits to content/, data/ and templates/."""
+    root = Path()
+    when = _date(today)
+    run_generate(root, when)
+
+    def regenerate() -> None:
+        try:
+            click.echo(_summary(run_generate(root, when)), err=True)
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        except KhubError as exc:
+            click.echo(f"error: {exc}", err=True)
+
+    stop = watch(root, regenerate)
+    server = mkdocs_serve(root, dev_addr)
+    try:
+        while server.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def register(group: click.Group) -> None:
+    """Add generate, build and serve to the khub command group."""
+    for command in (generate, build, serve):
+        group.add_command(command)

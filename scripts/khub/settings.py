@@ -1,0 +1,47 @@
+"""Hub settings from data/hub.yml: title, publisher and when a fact counts as stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from khub.errors import DataError, Problem
+from khub.yamlio import locate, parse, read_text
+
+HUB_FILE = "data/hub.yml"
+
+
+class HubSettings(BaseModel):
+    """Settings of the whole hub."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = "Knowledge Hub"
+    publisher: str = ""
+    stale_after_days: int = Field(default=120, ge=1)
+
+
+def load_settings(root: Path) -> HubSettings:
+    """Return the settings in data/hub.yml, defaults when it is missing; raise DataError."""
+    path = root / HUB_FILE
+    if not path.is_file():
+        return HubSettings()
+    text, problem = read_text(HUB_FILE, path.read_bytes())
+    if problem is None and text is not None:
+        data, problem = parse(HUB_FILE, text)
+    if problem is not None:
+        raise DataError([problem])
+    try:
+        return HubSettings.model_validate(data or {})
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                HUB_FILE,
+                locate(text or "", tuple(e["loc"])),
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
+                "keys: title, publisher, stale_after_days",
+            )
+            for e in exc.errors()
+        ]
+        raise DataError(problems) from None
