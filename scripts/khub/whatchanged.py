@@ -1,0 +1,276 @@
+"""What the reader sees: the "What changed in this edition" block, the changelog, the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from feedgen.feed import FeedGenerator
+
+from khub.diff import ClaimChange, Diff, FactChange, diff, restrict
+from khub.diffreport import show_value
+from khub.editions import Edition, edition_snapshot, read_editions
+from khub.model import FactSet
+from khub.snapshot import FactState, Note, Snapshot, from_factset
+
+_SITE_URL = re.compile(r"^site_url:\s*['\"]?([^'\"\s#]+)", re.M)
+
+
+def month_name(edition_id: str) -> str:
+    """Return 'June 2026' for '2026-06'."""
+    return dt.date.fromisoformat(f"{edition_id}-01").strftime("%B %Y")
+
+
+def day_name(day: str) -> str:
+    """Return '30 June 2026' for '2026-06-30'."""
+    date = dt.date.fromisoformat(day)
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+# --- describing one change for a reader ----------------------------------------------------
+
+
+def _title(fid: str, state: FactState, factset: FactSet) -> str:
+    series = factset.series.get(fid.split(".", 1)[0]) if "." in fid else None
+    label = state.label or fid
+    return f"{series.title}: {label}" if series else label
+
+
+def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
+    fact = factset.facts.get(fid)
+    if fact is None or fact.series is None:
+        return text
+    subject = fid.split(".", 1)[1]
+    return f"[{text}]({prefix}facts/{fact.series}.md#{subject})"
+
+
+def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
+    state = change.new or change.old
+    assert state is not None
+    name = _link(change.id, _escape(_title(change.id, state, factset)), factset, prefix)
+    old, new = change.old, change.new
+    if change.kind == "added":
+        assert new is not None
+        return f"New: {name}, {_escape(show_value(new.value, new.unit))}."
+    if change.kind == "removed":
+        assert old is not None
+        return f"No longer tracked: {name} (was {_escape(show_value(old.value, old.unit))})."
+    assert old is not None and new is not None
+    if change.kind == "value":
+        before, after = show_value(old.value, old.unit), show_value(new.value, new.unit)
+        return f"{name}: {_escape(before)} → {_escape(after)}."
+    if change.kind == "status-source":
+        parts = [f"{k} {getattr(old, k)} → {getattr(new, k)}" for k in ("status", "source")]
+        moved = [p for p, k in zip(parts, ("status", "source"), strict=True) if k in change.fields]
+        return f"{name}: {_escape('; '.join(moved))}."
+    return f"{name}: details updated."
+
+
+def _claim(change: ClaimChange) -> str:
+    state = change.new or change.old
+    assert state is not None
+    says = _escape(state.says)
+    if change.new is None:
+        return f"A statement is no longer checked: “{says}”"
+    if change.new.holds is False:
+        return f"No longer supported by the data: “{says}”"
+    if change.new.holds is True:
+        return f"Supported by the data again: “{says}”"
+    return f"Cannot be checked against the data: “{says}”"
+
+
+def _escape(text: str) -> str:
+    out = text.replace("\\", "\\\\")
+    for ch in "*_`[]<>":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def change_lines(d: Diff, factset: FactSet, *, notes: bool = True, prefix: str = "") -> list[str]:
+    """Return the reader's bullet lines for a diff: notes first, then values, then claims."""
+    lines = [f"- {_escape(n.text)}" for n in d.notes_added] if notes else []
+    for change in (*d.facts, *d.derived):
+        if change.kind not in ("reverified", "metadata"):
+            lines.append(f"- {_describe(change, factset, prefix)}")
+    lines += [f"- {_claim(c)}" for c in d.claims]
+    rechecked = len(d.of_kind("reverified"))
+    if rechecked:
+        plural = "s were" if rechecked != 1 else " was"
+        lines.append(f"- {rechecked} fact{plural} re-checked against the sources; unchanged.")
+    return lines
+
+
+# --- the module block ------------------------------------------------------------------------
+
+
+def module_block(
+    root: Path | str, factset: FactSet, module_id: str, fact_ids: Iterable[str]
+) -> str:
+    """Return the Markdown "What changed in this edition" block for the top of a module page."""
+    used = set(fact_ids)
+    editions = read_editions(root)
+    lines = ["## What changed in this edition", ""]
+    working = from_factset(factset)
+    if not editions:
+        lines += [
+            "**Draft**: no edition has been published yet; the figures below are the working "
+            "data, not yet reviewed for an edition.",
+            "",
+        ]
+        return "\n".join(lines)
+    latest = editions[-1]
+    snap = edition_snapshot(latest)
+    previous = _previous(editions, latest)
+    lines += [f"**{month_name(latest.id)} edition**", ""]
+    notes = [n for n in snap.notes if n.module == module_id]
+    if previous is None or not used & set(previous.facts):
+        lines += [f"This is the first edition of this module, published {_pub(latest)}.", ""]
+        lines += [f"- {_escape(n.text)}" for n in notes]
+    else:
+        part = restrict(diff(previous, snap), used, module_id)
+        bullets = change_lines(part, factset)
+        lines += bullets or [f"- No change since the {month_name(previous.edition or '')} edition."]
+    pending = restrict(diff(snap, working), used)
+    if pending.facts or pending.derived:
+        count = len(pending.facts) + len(pending.derived)
+        lines += [
+            "",
+            f"Since this edition, {count} figure{'s' * (count != 1)} on this page "
+            "changed in the working data; the next edition will summarise them.",
+        ]
+    lines += ["", f"*Last reviewed: {day_name(latest.record.published.isoformat())}.*", ""]
+    return "\n".join(lines)
+
+
+def _pub(edition: Edition) -> str:
+    return day_name(edition.record.published.isoformat())
+
+
+def _previous(editions: list[Edition], edition: Edition) -> Snapshot | None:
+    index = [e.id for e in editions].index(edition.id)
+    return edition_snapshot(editions[index - 1]) if index else None
+
+
+# --- changelog and feed ---------------------------------------------------------------------
+
+
+def edition_diffs(editions: list[Edition]) -> list[tuple[Edition, Diff | None, Snapshot]]:
+    """Return each edition with its diff from the one before (None for the first)."""
+    out: list[tuple[Edition, Diff | None, Snapshot]] = []
+    previous: Snapshot | None = None
+    for edition in editions:
+        snap = edition_snapshot(edition)
+        out.append((edition, None if previous is None else diff(previous, snap), snap))
+        previous = snap
+    return out
+
+
+def changelog(factset: FactSet, editions: list[Edition]) -> str:
+    """Return the changelog page: every edition, newest first, with its notes and changes."""
+    lines = ["# Changelog", ""]
+    if not editions:
+        return "\n".join([*lines, "No edition has been published yet.", ""])
+    lines += [
+        "Every edition of the hub, newest first. Each lists its editorial notes and every "
+        "figure that changed since the edition before. Subscribe with the "
+        "[Atom feed](feed.xml).",
+        "",
+    ]
+    for edition, d, snap in reversed(edition_diffs(editions)):
+        lines += [f"## {month_name(edition.id)} edition", ""]
+        lines += [f"Published {_pub(edition)}. Edition `{edition.id}`.", ""]
+        if d is None:
+            lines += [f"The first edition: {len(snap.facts)} figures frozen.", ""]
+            lines += _notes_by_module(snap.notes)
+            continue
+        lines += _notes_by_module(snap.notes)
+        body = change_lines(d, factset, notes=False)
+        lines += ["Changes since the edition before:", ""] if snap.notes and body else []
+        lines += body or ["- No figure changed."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _notes_by_module(notes: Iterable[Note]) -> list[str]:
+    by_module: dict[str, list[Note]] = {}
+    for note in notes:
+        by_module.setdefault(note.module, []).append(note)
+    lines: list[str] = []
+    for module, items in by_module.items():
+        lines += [f"In [{module}]({module}.md):", ""]
+        lines += [f"- {_escape(n.text)}" for n in items]
+        lines.append("")
+    return lines
+
+
+def site_url(root: Path | str) -> str | None:
+    """Return mkdocs.yml's site_url, ending in '/', or None."""
+    path = Path(root) / "mkdocs.yml"
+    if not path.is_file():
+        return None
+    found = _SITE_URL.search(path.read_text(encoding="utf-8"))
+    if not found:
+        return None
+    url = found.group(1)
+    return url if url.endswith("/") else url + "/"
+
+
+def feed(factset: FactSet, editions: list[Edition], base_url: str | None = None) -> bytes:
+    """Return an Atom feed with one entry per edition (built with feedgen)."""
+    gen = FeedGenerator()
+    gen.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base_url or 'khub:editions')}")
+    gen.title("Knowledge Hub editions")
+    gen.subtitle("What changed in each monthly edition of the hub")
+    gen.language("en")
+    if base_url:
+        gen.link(href=f"{base_url}feed.xml", rel="self")
+        gen.link(href=f"{base_url}changelog/", rel="alternate")
+    stamp = editions[-1].record.published if editions else dt.date(1970, 1, 1)
+    gen.updated(_utc(stamp))
+    for edition, d, snap in edition_diffs(editions):
+        entry = gen.add_entry(order="append")
+        entry.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'khub:edition:{edition.id}')}")
+        entry.title(f"{month_name(edition.id)} edition")
+        entry.updated(_utc(edition.record.published))
+        entry.published(_utc(edition.record.published))
+        if base_url:
+            anchor = month_name(edition.id).lower().replace(" ", "-") + "-edition"
+            entry.link(href=f"{base_url}changelog/#{anchor}", rel="alternate")
+        entry.content(_entry_html(d, snap), type="html")
+    blob: bytes = gen.atom_str(pretty=True)
+    return blob
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _entry_html(d: Diff | None, snap: Snapshot) -> str:
+    if d is None:
+        head = f"<p>The first edition: {len(snap.facts)} figures frozen.</p>"
+        notes = snap.notes
+    else:
+        counts = d.counts()
+        head = (
+            f"<p>{counts['value']} value(s) changed, {counts['added']} added, "
+            f"{counts['removed']} removed, {counts['derived']} derived figure(s) changed, "
+            f"{counts['claims']} claim(s) flipped.</p>"
+        )
+        notes = d.notes_added
+    items = "".join(
+        f"<li><strong>{html.escape(n.module)}</strong>: {html.escape(n.text)}</li>" for n in notes
+    )
+    return head + (f"<ul>{items}</ul>" if items else "")
+
+
+def extra_files(factset: FactSet) -> dict[str, bytes]:
+    """Return the generated files beside the modules: changelog.md and feed.xml."""
+    editions = read_editions(factset.root)
+    return {
+        "changelog.md": changelog(factset, editions).encode("utf-8"),
+        "feed.xml": feed(factset, editions, site_url(factset.root)),
+    }

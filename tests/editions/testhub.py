@@ -1,0 +1,151 @@
+"""A small real hub on disk, and helpers to change its facts and publish editions of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+from khub.editions import publish
+
+SOURCES = """\
+bench:
+  title: Bench leaderboard
+  publisher: Bench
+  kind: leaderboard
+  url: https://bench.example/board
+prices:
+  title: Price list
+  publisher: Vendor
+  kind: pricing
+  url: null
+"""
+
+FACTS = """\
+score:
+  title: Bench score, share of tasks resolved
+  unit: percent
+  source: bench
+  facts:
+    alpha:
+      label: Alpha | One
+      value: 80.0
+      as_of: 2026-04-01
+      verified: 2026-04-01
+      status: independent
+    beta:
+      label: Beta
+      value: 70.0
+      as_of: 2026-04-01
+      verified: 2026-04-01
+      status: independent
+price:
+  title: Price per million tokens
+  unit: usd_per_mtok
+  source: prices
+  facts:
+    alpha:
+      label: Alpha
+      value: 5.0
+      as_of: 2026-04-01
+      verified: 2026-04-01
+      status: official
+"""
+
+DERIVED = """\
+derived:
+  lead:
+    title: Lead of Alpha over Beta
+    unit: points
+    formula: score.alpha - score.beta
+claims:
+  alpha-leads:
+    says: Alpha leads Beta by a clear margin.
+    holds_when: lead >= 5
+"""
+
+MODULE_A = """\
+---
+title: Module A
+module: mod-a
+---
+Alpha scores {{ fact("score.alpha") }}, a lead of {{ fact("lead") }}.
+"""
+
+MODULE_B = """\
+---
+title: Module B
+module: mod-b
+---
+Alpha costs {{ fact("price.alpha") }}.
+"""
+
+
+def make_hub(root: Path) -> Path:
+    """Write a small valid hub under root and return root."""
+    (root / "data" / "facts").mkdir(parents=True)
+    (root / "content").mkdir()
+    (root / "data" / "sources.yml").write_text(SOURCES)
+    (root / "data" / "facts" / "main.yml").write_text(FACTS)
+    (root / "data" / "derived.yml").write_text(DERIVED)
+    (root / "content" / "mod-a.md").write_text(MODULE_A)
+    (root / "content" / "mod-b.md").write_text(MODULE_B)
+    return root
+
+
+def edit_facts(root: Path, old: str, new: str) -> None:
+    """Replace one exact snippet of the facts file (it must occur once)."""
+    path = root / "data" / "facts" / "main.yml"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    path.write_text(text.replace(old, new))
+
+
+def three_editions(root: Path) -> list[Path]:
+    """Publish 2026-04, change facts, 2026-05, change again, 2026-06; return the paths."""
+    make_hub(root)
+    notes = root / "notes-04.yml"
+    notes.write_text("- module: mod-a\n  facts: [score.alpha]\n  text: First look at Alpha.\n")
+    paths = [publish(root, "2026-04", published=dt.date(2026, 4, 30), notes_path=notes)]
+    edit_facts(root, "value: 80.0", "value: 82.5")
+    dates = "      as_of: {0}\n      verified: {0}\n      status: independent\n    beta:"
+    edit_facts(root, dates.format("2026-04-01"), dates.format("2026-05-20"))
+    notes = root / "notes-05.yml"
+    notes.write_text("- module: mod-a\n  facts: [score.alpha]\n  text: Alpha improved.\n")
+    paths.append(publish(root, "2026-05", published=dt.date(2026, 5, 31), notes_path=notes))
+    edit_facts(root, "value: 70.0", "value: 79.0")
+    edit_facts(root, "      status: official\n", "      status: vendor-reported\n")
+    notes = root / "notes-06.yml"
+    notes.write_text(
+        "- module: mod-a\n  facts: [score.beta, lead]\n  acknowledges: [alpha-leads]\n"
+        "  text: Beta closed the gap; the lead claim no longer holds.\n"
+        "- module: mod-b\n  text: Price status now vendor-reported.\n"
+    )
+    paths.append(publish(root, "2026-06", published=dt.date(2026, 6, 30), notes_path=notes))
+    return paths
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in root with a fixed identity; return its output."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@localhost",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@localhost",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Commit everything under root (a test repository of its own)."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
