@@ -179,11 +179,10 @@ def run_khub(root: Path, args: list[str], env: dict[str, str] | None = None) -> 
         os.chdir(old)
 
 
-@pytest.fixture
-def hub(tmp_path: Path, server: HTTPServer) -> Hub:
-    """Return the fixture hub, served: fixture sources, fault pages and flaky pages."""
+def make_hub(dest: Path, server: HTTPServer) -> Hub:
+    """Copy the fixture hub to dest and serve its sources, fault pages and flaky pages."""
     base = f"http://127.0.0.1:{server.port}"
-    root = copy_hub(tmp_path / "hub", base, refused_url())
+    root = copy_hub(dest, base, refused_url())
     pages = Pages()
     for name, content_type in CONTENT_TYPES.items():
         pages.set(name, (SOURCES / name).read_bytes(), content_type)
@@ -194,7 +193,11 @@ def hub(tmp_path: Path, server: HTTPServer) -> Hub:
         )
     server.expect_request("/fault/timeout").respond_with_handler(_slow)
     server.expect_request("/flaky/500").respond_with_handler(_fails_once(500, {}))
-    server.expect_request("/flaky/429").respond_with_handler(
-        _fails_once(429, {"Retry-After": "1"})
-    )
+    server.expect_request("/flaky/429").respond_with_handler(_fails_once(429, {"Retry-After": "1"}))
     return Hub(root, pages, base)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, server: HTTPServer) -> Hub:
+    """Return the fixture hub in tmp_path, served on loopback."""
+    return make_hub(tmp_path / "hub", server)
