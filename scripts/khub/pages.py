@@ -81,12 +81,16 @@ def fact_index(factset: FactSet) -> str:
         link = f"[{md_text(series.title)}]({sid}.md)"
         count = len(factset.series_facts(sid))
         source = _source_link(factset, series.source, FACT_INDEX)
-        lines.append(f"| {link} | {md_text(series.unit)} | {count} | {source} |")
+        lines.append(f"| {link} | {_unit(series.unit)} | {count} | {source} |")
     derived = [f for f in factset.facts.values() if f.series is None]
     if derived:
         title = f"[Derived facts]({relative(DERIVED_PAGE, FACT_INDEX)})"
         lines.append(f"| {title} | various | {len(derived)} | computed from other facts |")
     return "\n".join(lines) + "\n"
+
+
+def _unit(name: str) -> str:
+    return f"`{name}`" if name.replace("_", "").isalnum() else md_text(name)
 
 
 def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
@@ -102,7 +106,7 @@ def series_page(sid: str, series: Series, factset: FactSet, freshness: Freshness
     facts = factset.series_facts(sid)
     head = [front(series.title) + f"# {md_text(series.title)}", ""]
     head.append(
-        f"Series `{sid}` · unit {md_text(series.unit)} · {len(facts)} facts · "
+        f"Series `{sid}` · unit {_unit(series.unit)} · {len(facts)} facts · "
         f"source {_source_link(factset, series.source, page)}"
     )
     if series.description:

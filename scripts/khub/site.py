@@ -36,7 +36,7 @@ def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
     target = site_dir or root / SITE_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
-    argv = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", CONFIG]
+    argv = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", CONFIG]
     try:
         proc = subprocess.run(
             [*argv, "-d", str(tmp.resolve())],
