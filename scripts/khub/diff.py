@@ -54,6 +54,11 @@ class ClaimChange:
     old: ClaimState | None
     new: ClaimState | None
 
+    @property
+    def flipped(self) -> bool:
+        """Return True when the claim appeared, went away, or its truth changed."""
+        return self.old is None or self.new is None or self.old.holds != self.new.holds
+
 
 @dataclass(frozen=True)
 class Diff:
@@ -72,10 +77,12 @@ class Diff:
 
     @property
     def empty(self) -> bool:
-        """Return True when the two sides hold the same facts, claims and notes."""
-        return not (
-            self.facts or self.derived or self.claims or self.notes_added or self.notes_removed
-        )
+        """Return True when no fact or claim changed and TO brings no new editorial note.
+
+        The notes of FROM that TO lacks are kept (for apply) but are no change: each edition
+        carries its own notes, and the working data carries none.
+        """
+        return not (self.facts or self.derived or self.claims or self.notes_added)
 
     def of_kind(self, kind: ChangeKind, *, derived: bool = False) -> list[FactChange]:
         """Return the fact changes of one kind."""
@@ -85,7 +92,7 @@ class Diff:
         """Return how many changes of each kind, derived facts and claims included."""
         out: dict[str, int] = {k: len(self.of_kind(k)) for k in KINDS}
         out["derived"] = len(self.derived)
-        out["claims"] = len(self.claims)
+        out["claims"] = sum(1 for c in self.claims if c.flipped)
         out["notes"] = len(self.notes_added)
         return out
 

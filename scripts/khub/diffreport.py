@@ -109,7 +109,7 @@ def _value_move(change: FactChange) -> str:
     assert old is not None and new is not None
     text = f"{show_value(old.value, old.unit)} → {show_value(new.value, new.unit)}"
     delta = show_change(change)
-    return f"{text} ({delta})" if delta else text
+    return f"{text}, change {delta}" if delta else text
 
 
 def summary(d: Diff) -> str:
@@ -177,7 +177,7 @@ def render_text(d: Diff, usage: Usage | None = None) -> str:
             lines += ["", f"{title}:"]
             lines += [f"  {mark} {c.id}: {describe(c)}" for c in changes]
     if d.claims:
-        lines += ["", "Claims that flipped:"]
+        lines += ["", "Claims that flipped or changed:"]
         lines += [f"  ! {c.id}: {_claim_line(c)}" for c in d.claims]
     if usage is not None:
         touched = impact(d, usage).modules
@@ -204,6 +204,8 @@ def _derived_move(change: FactChange) -> str:
 
 def _claim_line(change: ClaimChange) -> str:
     says = (change.new or change.old).says  # type: ignore[union-attr]
+    if not change.flipped:
+        return f"wording or condition changed, still {show_claim(change.new)}: {says}"
     return f"{show_claim(change.old)} → {show_claim(change.new)}: {says}"
 
 
@@ -335,11 +337,11 @@ def _impact_md(d: Diff, usage: Usage) -> list[str]:
 def _fact_table(
     changes: list[FactChange], sources: Mapping[str, SourceRef], evidence: Mapping[str, Evidence]
 ) -> list[str]:
-    head = "| Fact | Old | New | Change | Source | Evidence |"
-    rows = [head, "|---|---|---|---|---|---|"]
+    columns = ["Fact", "Old", "New", "Change", "Source"] + (["Evidence"] if evidence else [])
+    rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for c in changes:
-        old = "—" if c.old is None else show_value(c.old.value, c.old.unit)
-        new = "—" if c.new is None else show_value(c.new.value, c.new.unit)
+        old = "—" if c.old is None else _md_text(show_value(c.old.value, c.old.unit))
+        new = "—" if c.new is None else _md_text(show_value(c.new.value, c.new.unit))
         rows.append(
             "| "
             + " | ".join(
@@ -348,10 +350,10 @@ def _fact_table(
                     f"`{c.id}`",
                     old,
                     new,
-                    _change_cell(c),
+                    _md_text(_change_cell(c)),
                     _source_cell(_state(c).source, sources),
                     _evidence_cell(evidence.get(c.id)),
-                )
+                )[: len(columns)]
             )
             + " |"
         )
@@ -392,7 +394,7 @@ def _evidence_cell(ev: Evidence | None) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _md_text(text: str) -> str:

@@ -142,7 +142,7 @@ def _git(root: Path, *args: str) -> bytes:
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else f"exit {done.returncode}"
-        raise KhubError(f"git {' '.join(args[:2])} failed: {reason}")
+        raise KhubError(f"git {args[0]} failed: {reason}")
     return done.stdout
 
 

@@ -231,7 +231,7 @@ def feed(factset: FactSet, editions: list[Edition], base_url: str | None = None)
         gen.link(href=f"{base_url}changelog/", rel="alternate")
     stamp = editions[-1].record.published if editions else dt.date(1970, 1, 1)
     gen.updated(_utc(stamp))
-    for edition, d, snap in edition_diffs(editions):
+    for edition, d, snap in reversed(edition_diffs(editions)):
         entry = gen.add_entry(order="append")
         entry.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'khub:edition:{edition.id}')}")
         entry.title(f"{month_name(edition.id)} edition")
