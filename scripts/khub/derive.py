@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from khub.formula import FormulaError, Node, Quantity, evaluate, parse, references
 from khub.model import Claim, ClaimRecord, DerivedRecord, Fact, Range
 from khub.report import ProblemLog
-from khub.units import describe_dims, get_unit
+from khub.units import compatible_units, describe_dims, get_unit
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,11 @@ def derive_all(
     log: ProblemLog,
     broken: set[str],
 ) -> dict[str, Fact]:
-    """Evaluate every derived fact; return them by id."""
+    """Evaluate every derived fact; return them by id.
+
+    A derived fact that fails is added to broken, so that whatever uses it is skipped
+    quietly instead of reported again as naming an unknown fact.
+    """
     formulas: dict[str, Formula] = {}
     known = set(facts) | set(records)
     for fid, record in records.items():
@@ -37,11 +41,16 @@ def derive_all(
         if formula and _refs_known(formula, known, path, keypath, log, broken):
             formulas[fid] = formula
     order = _order(formulas, path, log)
+    broken.update(fid for fid in records if fid not in order)
     scope = dict(facts)
     derived: dict[str, Fact] = {}
     for fid in order:
-        fact = _evaluate(fid, records[fid], formulas[fid], scope, path, log)
-        if fact is not None:
+        fact = None
+        if not any(ref in broken for ref in formulas[fid].refs):
+            fact = _evaluate(fid, records[fid], formulas[fid], scope, path, log)
+        if fact is None:
+            broken.add(fid)
+        else:
             derived[fid] = scope[fid] = fact
     return derived
 
@@ -72,10 +81,18 @@ def _refs_known(
         ok = False
         if ref.split(".")[0] in broken:
             continue  # its own series failed validation; that error is reported already
-        close = difflib.get_close_matches(ref, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "name a fact as series.subject"
-        log.error(path, keypath, f"{formula.id}: unknown fact '{ref}'", hint)
+        log.error(path, keypath, f"{formula.id}: unknown fact '{ref}'", _unknown_hint(ref, known))
     return ok
+
+
+def _unknown_hint(ref: str, known: set[str]) -> str:
+    """Suggest the spaced subtraction a hyphen may stand for, or the closest fact id."""
+    for cut in (i for i, char in enumerate(ref) if char == "-"):
+        left, right = ref[:cut], ref[cut + 1 :]
+        if left in known and (right in known or right.replace(".", "", 1).isdigit()):
+            return f"to subtract, write '{left} - {right}': 'a-b' is one name"
+    close = difflib.get_close_matches(ref, known, n=1)
+    return f"did you mean '{close[0]}'?" if close else "name a fact as series.subject"
 
 
 def _order(formulas: dict[str, Formula], path: str, log: ProblemLog) -> list[str]:
@@ -180,13 +197,15 @@ def _evaluate(
     value: float | Range | None = None
     if result is not None:
         if result.dims is not None and result.dims != unit.dims:
+            fits = compatible_units(result.dims)
             log.error(
                 path,
                 (*keypath, "formula"),
-                f"{fid}: formula gives "
-                f"{describe_dims(result.dims)} but the unit is {unit.name} "
-                f"({describe_dims(unit.dims)})",
-                "fix the formula or the unit",
+                f"{fid}: the formula gives {describe_dims(result.dims)}, "
+                f"but unit '{unit.name}' measures {describe_dims(unit.dims)}",
+                f"use a unit such as {', '.join(fits)}, or fix the formula"
+                if fits
+                else "fix the formula or the unit",
             )
             return None
         low, high = _tidy(result.lo / unit.scale), _tidy(result.hi / unit.scale)

@@ -194,4 +194,6 @@ def _show(value: object) -> str:
         return "a range"
     if isinstance(value, Licence):
         return "a licence"
+    if isinstance(value, float):
+        return _num(value)
     return repr(value) if isinstance(value, str) else str(value)

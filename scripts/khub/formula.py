@@ -60,6 +60,12 @@ def tokenize(text: str) -> list[str]:
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
             bad = text[pos:].strip()[:1] or text[pos]
+            after = tokens[-1] if tokens else ""
+            if bad == "." and "-" in after:
+                raise FormulaError(
+                    f"unexpected '.' after '{after}'",
+                    "put spaces around a minus sign: 'a - b' subtracts, 'a-b' is one name",
+                )
             raise FormulaError(
                 f"unexpected '{bad}' in formula",
                 "use fact ids, numbers, + - * / ( ) and comparisons",
@@ -79,6 +85,8 @@ class _Parser:
 
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
+        if token is None and expected == ")":
+            raise FormulaError("missing ')' at the end of the formula", "close every '('")
         if token is None:
             raise FormulaError("formula ends too early", "complete the expression")
         if expected is not None and token != expected:
@@ -88,10 +96,13 @@ class _Parser:
 
     def parse(self) -> Node:
         node = self.logic_or()
-        if self.peek() is not None:
+        extra = self.peek()
+        if extra == ")":
+            raise FormulaError("unexpected ')' in formula", "remove it, or add the '(' it closes")
+        if extra is not None:
             raise FormulaError(
-                f"unexpected '{self.peek()}' in formula",
-                "put spaces around a minus sign between two names",
+                f"unexpected '{extra}' in formula",
+                "join two values with an operator such as + - * / or >=",
             )
         return node
 
@@ -152,6 +163,8 @@ class _Parser:
             return ("num", float(token))
         if token in _FUNCS and self.peek() == "(":
             return self.call(token)
+        if self.peek() == "(" and token not in _WORDS:
+            raise FormulaError(f"unknown function '{token}()'", "use min(), max(), low() or high()")
         if token in _WORDS or not token[0].isalpha():
             raise FormulaError(f"unexpected '{token}' in formula", "complete the expression")
         return ("ref", token)
@@ -315,10 +328,16 @@ def _align(a: Quantity, b: Quantity, op: str) -> tuple[Quantity, Quantity]:
         b = Quantity(b.lo * scale, b.hi * scale, a.dims, a.unit)
     if a.dims != b.dims:
         raise FormulaError(
-            f"'{op}' joins {describe_dims(a.dims or ())} and {describe_dims(b.dims or ())}",
-            "both sides need the same kind of unit",
+            f"'{op}' joins {_describe(a)} and {_describe(b)}",
+            f"both sides need the same kind of unit, not {describe_dims(a.dims or ())} "
+            f"and {describe_dims(b.dims or ())}",
         )
     return a, b
+
+
+def _describe(q: Quantity) -> str:
+    """Name a quantity's unit for a message: its unit name, else its dimension."""
+    return q.unit.name if q.unit else describe_dims(q.dims or ())
 
 
 def _multiply(a: Quantity, b: Quantity, divide: bool) -> Quantity:

@@ -47,6 +47,16 @@ class DataLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 DataLoader.add_constructor("tag:yaml.org,2002:timestamp", DataLoader.construct_yaml_str)
 
 
+def _refuse_tag(loader: DataLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag '{node.tag}'", node.start_mark
+    )
+
+
+for _name in ("set", "binary", "omap", "pairs"):
+    DataLoader.add_constructor(f"tag:yaml.org,2002:{_name}", _refuse_tag)
+
+
 class DuplicateKeyError(yaml.constructor.ConstructorError):
     """A mapping key appears twice in one mapping."""
 
@@ -62,14 +72,14 @@ def read_text(path: str, data: bytes) -> tuple[str | None, Problem | None]:
         size = f"{len(data) / 1024 / 1024:.1f} MB"
         return None, Problem(
             path,
-            0,
+            1,
             f"file is {size}, over the 5 MB limit for a data file",
             "split it into several files",
         )
     if b"\x00" in data:
         return None, Problem(
             path,
-            0,
+            1,
             "file is binary, not YAML text",
             "data files are UTF-8 YAML; remove or replace this file",
         )
@@ -101,34 +111,97 @@ def parse(path: str, text: str) -> tuple[Any, Problem | None]:
             f"first defined on line {exc.first_line}; keep one",
         )
     except yaml.MarkedYAMLError as exc:
-        return None, _yaml_problem(path, exc)
+        return None, _yaml_problem(path, text, exc)
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error is marked
         return None, Problem(path, 0, f"YAML error: {exc}", "fix the YAML syntax")
 
 
 _TAG = re.compile(r"could not determine a constructor for the tag '([^']+)'")
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+# libyaml's words for a problem, and what to tell a person instead.
+_SYNTAX: tuple[tuple[str, str, str], ...] = (
+    (
+        "mapping values are not allowed",
+        "a ':' where no key can start",
+        "quote a value that contains ': ', or check the indentation",
+    ),
+    ("found unexpected end of stream", "the file ends inside an open quote", "close the quote"),
+    ("did not find expected ',' or ']'", "a '[' list is not closed", "close it with ']'"),
+    ("did not find expected ',' or '}'", "a '{' mapping is not closed", "close it with '}'"),
+    (
+        "but found another document",
+        "more than one YAML document in the file",
+        "remove the '---' line: one document per file",
+    ),
+    ("found a tab character", "a tab in the indentation", "indent with spaces"),
+    ("found unhashable key", "a key must be plain text", "do not use a list or mapping as a key"),
+)
 
 
-def _yaml_problem(path: str, exc: yaml.MarkedYAMLError) -> Problem:
+def _yaml_problem(path: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
     problem = exc.problem or "invalid YAML"
     tag = _TAG.search(problem)
     if tag:
+        name = tag.group(1).replace(_STANDARD_TAG, "!!")
         return Problem(
             path,
             line,
-            f"tag '{tag.group(1)}' is not allowed",
-            "plain YAML only: strings, numbers, lists and mappings",
+            f"tag '{name}' is not allowed",
+            "plain YAML only: text, numbers, lists and mappings",
         )
-    if "aliases" in problem:
-        return Problem(path, line, "aliases (*name) are not allowed", "write the value out in full")
-    context = f" {exc.context}" if exc.context else ""
+    if "alias" in problem:
+        return Problem(
+            path, _alias_line(text) or line, "aliases (*name) are not allowed", _ALIAS_HINT
+        )
+    if "cannot start any token" in problem and mark is not None:
+        return _bad_character(path, text, mark)
+    if "end of stream" in problem and exc.context_mark is not None:
+        line = exc.context_mark.line + 1  # where the unclosed quote opens
+    for words, message, hint in _SYNTAX:
+        if words in problem:
+            return Problem(path, line, f"YAML syntax error: {message}", hint)
+    context = ""
+    if exc.context and exc.context_mark and exc.context.startswith("while parsing a "):
+        what = exc.context.removeprefix("while parsing a ")
+        context = f", in the {what} that starts on line {exc.context_mark.line + 1}"
     return Problem(
         path,
         line,
-        f"YAML syntax error: {problem}{context}".strip(),
+        f"YAML syntax error: {problem}{context}",
         "check indentation, colons and quotes",
+    )
+
+
+_ALIAS_HINT = "write the value out in full"
+
+
+def _alias_line(text: str) -> int:
+    """Return the line of the first alias (*name) in text, 0 if none is found."""
+    try:
+        for event in yaml.parse(text, Loader=DataLoader):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+                return int(event.start_mark.line) + 1
+    except yaml.YAMLError:
+        return 0
+    return 0
+
+
+def _bad_character(path: str, text: str, mark: yaml.Mark) -> Problem:
+    lines = text.splitlines()
+    row = lines[mark.line] if mark.line < len(lines) else ""
+    char = row[mark.column] if mark.column < len(row) else ""
+    if char == "\t":
+        return Problem(
+            path, mark.line + 1, "YAML syntax error: a tab in the indentation", "indent with spaces"
+        )
+    return Problem(
+        path,
+        mark.line + 1,
+        f"YAML syntax error: '{char}' cannot start a value",
+        "quote the value",
     )
 
 

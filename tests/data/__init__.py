@@ -1,0 +1,1 @@
+"""Tests of the fact store: bad input, formulas, units and YAML safety."""
