@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import time
 from pathlib import Path
 
@@ -86,6 +87,7 @@ def serve(dev_addr: str, today: str | None) -> None:
         except KhubError as exc:
             click.echo(f"error: {exc}", err=True)
 
+    signal.signal(signal.SIGTERM, _interrupt)
     stop = watch(root, regenerate)
     server = mkdocs_serve(root, dev_addr)
     try:
@@ -97,6 +99,10 @@ def serve(dev_addr: str, today: str | None) -> None:
         stop()
         server.terminate()
         server.wait(timeout=10)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(group: click.Group) -> None:

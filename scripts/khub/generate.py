@@ -15,7 +15,7 @@ from khub.escape import md_text
 from khub.load import today_default
 from khub.manifest import Fingerprints, Manifest, digest
 from khub.model import FactSet
-from khub.pages import ModuleInfo, site_pages
+from khub.pages import ModuleInfo, front, site_pages
 from khub.render import Helper, Rendered, Renderer, RenderError
 from khub.settings import load_settings
 
@@ -166,11 +166,7 @@ def _module_files(
 def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
     """Return a module page: front matter, title, the preamble, then the rendered body."""
     meta = module.meta
-    head = (
-        f"---\ntitle: {json.dumps(meta.title, ensure_ascii=False)}\n"
-        f"description: {json.dumps(meta.summary, ensure_ascii=False)}\n---\n\n"
-        f"# {md_text(meta.title)}"
-    )
+    head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
     parts = [head, preamble.strip("\n"), body.strip("\n")]
     return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,9 +42,12 @@ class ModuleInfo:
         return f"{self.source.id}.md"
 
 
-def front(title: str) -> str:
-    """Return the YAML front matter giving a page its title."""
-    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n"
+def front(title: str, description: str | None = None) -> str:
+    """Return YAML front matter giving a page its title (HTML-escaped: themes insert it raw)."""
+    lines = ["---", f"title: {json.dumps(html.escape(title), ensure_ascii=False)}"]
+    if description is not None:
+        lines.append(f"description: {json.dumps(html.escape(description), ensure_ascii=False)}")
+    return "\n".join([*lines, "---", "", ""])
 
 
 def module_order(modules: Iterable[ModuleInfo]) -> list[ModuleInfo]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import write_module
+from renderkit import write_module
 
 from khub.errors import DataError
 from khub.generate import GenerateResult

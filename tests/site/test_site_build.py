@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import Built, build_hub, copy_hub
 from htmlcheck import broken_links, fact_elements, outside_loads, pages, resolve, soup
+from sitekit import Built, build_hub, copy_hub
 
 from khub.site import BuildError, mkdocs_build
 

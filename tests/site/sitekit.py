@@ -1,0 +1,45 @@
+"""Helpers of the site tests: copy the small fixture hub, generate and build it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from khub.generate import generate
+from khub.load import load
+from khub.model import FactSet
+from khub.site import mkdocs_build
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "fixtures" / "hub-small"
+TODAY = dt.date(2026, 7, 1)
+
+
+def copy_hub(dest: Path) -> Path:
+    """Copy the small fixture hub to dest with the repository's mkdocs.yml and assets."""
+    shutil.copytree(FIXTURE, dest)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "templates" / "assets", dest / "templates" / "assets")
+    for name in ("calculators.css", "calculators.js"):
+        asset = dest / "templates" / "assets" / "khub" / name
+        if not asset.exists():  # written by the calculators work; a stand-in until then
+            asset.write_text("/* khub calculators */\n", encoding="utf-8")
+    return dest
+
+
+@dataclass(frozen=True)
+class Built:
+    """A hub whose site was built: its root, site folder and fact set."""
+
+    root: Path
+    site: Path
+    factset: FactSet
+
+
+def build_hub(root: Path) -> Built:
+    """Generate build/docs and run mkdocs build --strict for the hub at root."""
+    factset, _ = load(root, today=TODAY, cache=False)
+    generate(root, factset, today=TODAY)
+    return Built(root, mkdocs_build(root), factset)
