@@ -518,13 +518,19 @@ def updates_for(run: CheckRun, factset: FactSet) -> list[Update]:
         if item.outcome not in ("changed", "confirmed"):
             continue
         fact = factset.facts[item.fact_id]
-        day = item.as_of or _fetch_day(item, run.date)
+        fetched = item.as_of or _fetch_day(item, run.date)
+        verified = max(fetched, fact.verified)  # never move a date backwards
         series, subject = fact.series or "", fact.id[len(fact.series or "") + 1 :]
         if item.outcome == "changed":
             assert isinstance(item.new, float | Range | str)
-            update = Update(fact.id, fact.file, series, subject, "changed", day, item.new, day)
+            as_of = max(fetched, fact.as_of)
+            update = Update(
+                fact.id, fact.file, series, subject, "changed", verified, item.new, as_of
+            )
+        elif verified == fact.verified:
+            continue
         else:
-            update = Update(fact.id, fact.file, series, subject, "confirmed", day)
+            update = Update(fact.id, fact.file, series, subject, "confirmed", verified)
         updates.append(update)
     return updates
 
