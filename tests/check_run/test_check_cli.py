@@ -149,3 +149,18 @@ def test_without_apply_nothing_is_written(hub: Hub) -> None:
     assert "### Changed (2)" in result.stdout
     assert hub.snapshot() == before
     assert "checked 6 facts from 2 URLs" in result.stderr
+
+
+def test_each_url_is_fetched_once_whatever_the_methods(hub: Hub, server: HTTPServer) -> None:
+    values = hub.root / "data/facts/values.yml"
+    text = values.read_text(encoding="utf-8")
+    values.write_text(text.replace("/benchmarks.html", "/pricing.html"), encoding="utf-8")
+    facts = ["licence.benchmark-page", "api-price.sonnet-input", "api-price.opus-output"]
+    result = hub.run(*facts, "--json")
+    outcomes = _outcomes(result)
+    assert outcomes["licence.benchmark-page"]["outcome"] == "manual"
+    assert outcomes["api-price.sonnet-input"]["outcome"] == "confirmed"
+    assert outcomes["api-price.opus-output"]["outcome"] == "confirmed"
+    assert [req.path for req, _ in server.log] == ["/pricing.html"]
+    hashes = {o["evidence"]["sha256"] for o in outcomes.values()}
+    assert len(hashes) == 1

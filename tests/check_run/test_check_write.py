@@ -167,3 +167,20 @@ def test_seed_data_accepts_a_change(tmp_path: Path) -> None:
     assert written == [file]
     fact = load(tmp_path, cache=False)[0].facts["api-input-price.claude-sonnet-4-6"]
     assert (fact.value, fact.as_of, fact.verified) == (3.3, DAY, DAY)
+
+
+def test_updates_never_move_dates_backwards(root: Path) -> None:
+    from khub.check.run import CheckRun, Evidence, FactOutcome, updates_for
+
+    factset, _ = load(root, cache=False)
+    early = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    evidence = Evidence("http://x/", "http://x/", 200, early, "0" * 64)
+    outcomes = (
+        FactOutcome("api-price.sonnet-input", "confirmed", 3.0, 3.0, evidence, ""),
+        FactOutcome("api-price.haiku-input", "changed", 0.9, 1.0, evidence, "", early.date()),
+    )
+    run = CheckRun(early.date(), outcomes, 1, 0, 0.1, 0.5)
+    updates = updates_for(run, factset)
+    assert [(u.fact_id, u.kind, u.as_of, u.verified) for u in updates] == [
+        ("api-price.haiku-input", "changed", dt.date(2026, 6, 30), dt.date(2026, 6, 30))
+    ]
