@@ -1,0 +1,265 @@
+"""The calculator mounts: server-rendered forms with the defaults, results and working.
+
+The page shows every default, result and line of working before any script runs;
+calculators.js then recomputes the same parts in place. The functions that render the
+parts that change (results, working, rows, decisions) have twins in calculators.js.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+from khub import calcfmt
+from khub.calcexpr import Expr, render
+from khub.calculators import EXPORT_PATH, calculator_spec, compute, export
+from khub.model import FactSet
+
+NOJS = "These are the defaults. Turn on JavaScript to change the inputs."
+
+
+def calculator_helper(factset: FactSet) -> Callable[[str], Markup]:
+    """Return the Jinja helper calculator(name) for one fact set."""
+    data = export(factset)
+
+    def calculator(name: str) -> Markup:
+        """Return the HTML mount of a calculator, showing its defaults and working."""
+        return render_calculator(data, str(name))
+
+    return calculator
+
+
+def render_calculator(data: Mapping[str, Any], name: str) -> Markup:
+    """Return one calculator's HTML from the export data; unknown names raise CalculatorError."""
+    spec = calculator_spec(data, name)
+    result = compute(data, name, {})
+    body = _BODIES[name](spec, {**result["values"], **result["outputs"]}, name)
+    head = Markup(
+        '<div class="khub-calc" id="khub-{n}" data-khub-calc="{n}" data-khub-src="{src}"'
+        ' data-khub-version="{v}">'
+    ).format(n=name, src=EXPORT_PATH, v=data["data_version"])
+    parts = [
+        head,
+        Markup('<p class="khub-calc__title"><strong>{}</strong></p>').format(spec["title"]),
+        _form(spec, name),
+        body,
+        Markup('<p class="khub-calc__nojs">{}</p>').format(NOJS),
+        Markup('<p class="khub-sr" role="status" aria-live="polite" data-khub-status></p>'),
+        Markup("</div>"),
+    ]
+    return Markup("\n").join(parts)
+
+
+def _form(spec: Mapping[str, Any], name: str) -> Markup:
+    fields = Markup("\n").join(_field(item, name) for item in spec["inputs"])
+    return Markup(
+        '<form class="khub-calc__form" novalidate aria-label="{t}: inputs">\n{f}\n</form>'
+    ).format(t=spec["title"], f=fields)
+
+
+def _field(item: Mapping[str, Any], name: str) -> Markup:
+    fid = f"khub-{name}-{item['id']}"
+    label = Markup('<label for="{}">{}</label>').format(fid, item["label"])
+    error = Markup('<span class="khub-calc__error" id="{}-error" hidden></span>').format(fid)
+    if item["kind"] == "choice":
+        options = Markup("").join(
+            Markup('<option value="{}"{}>{}</option>').format(
+                o["id"], Markup(" selected") if o["id"] == item["default"] else "", o["label"]
+            )
+            for o in item["options"]
+        )
+        control = Markup('<select id="{}" name="{}">{}</select>').format(fid, item["id"], options)
+    else:
+        control = Markup(
+            '<input id="{fid}" name="{n}" type="text" inputmode="decimal" autocomplete="off"'
+            ' spellcheck="false" value="{v}" aria-describedby="{fid}-error">'
+        ).format(fid=fid, n=item["id"], v=calcfmt.plain(item["default"]))
+    return Markup('<div class="khub-calc__field">{}{}{}</div>').format(label, control, error)
+
+
+# --- self-hosting breakeven -----------------------------------------------------------
+
+
+def _self_hosting(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
+    rows = Markup("\n").join(
+        Markup('<div><dt>{}</dt><dd data-out="{}">{}</dd></div>').format(
+            out["label"], out["id"], show_output(out, outputs[out["id"]])
+        )
+        for out in spec["outputs"]
+    )
+    work = Markup("\n").join(
+        Markup(
+            '<li><span class="khub-calc__work-label">{}</span> = {} = '
+            '<span data-work="{}">{}</span></li>'
+        ).format(
+            out["label"], symbolic(spec, out["formula"]), out["id"], working(spec, out, outputs)
+        )
+        for out in spec["outputs"]
+    )
+    return Markup("\n").join(
+        [
+            Markup('<dl class="khub-calc__outputs" data-khub-results>\n{}\n</dl>').format(rows),
+            Markup(
+                '<details class="khub-calc__working" open><summary>Working</summary>'
+                "\n<ol>\n{}\n</ol>\n</details>"
+            ).format(work),
+            Markup('<p class="khub-calc__note">{}</p>').format(spec["note"]["text"]),
+        ]
+    )
+
+
+def show_output(out: Mapping[str, Any], value: float) -> str:
+    """Return an output value with its unit: $0.12/day, 358×, 358.33M tokens/day."""
+    return calcfmt.format_value(value, str(out["format"])) + str(out.get("suffix", ""))
+
+
+def _formats(spec: Mapping[str, Any]) -> dict[str, str]:
+    kinds = {i["id"]: i.get("format", "plain") for i in spec["inputs"]}
+    kinds.update({c["id"]: c["format"] for c in spec["constants"]})
+    kinds.update({o["id"]: o["format"] for o in spec["outputs"]})
+    return kinds
+
+
+def symbolic(spec: Mapping[str, Any], formula: Expr) -> str:
+    """Return a formula in words: tokens per day ÷ 1,000,000 × price per million tokens."""
+    names: dict[str, str] = spec["names"]
+
+    def show(leaf: Expr) -> str:
+        return names[leaf] if isinstance(leaf, str) else calcfmt.plain(float(leaf))  # type: ignore[arg-type]
+
+    return render(formula, show)
+
+
+def working(spec: Mapping[str, Any], out: Mapping[str, Any], scope: Mapping[str, Any]) -> str:
+    """Return a formula with the current numbers and its result."""
+    kinds = _formats(spec)
+    values = dict(scope)
+    values.update({c["id"]: c["value"] for c in spec["constants"]})
+
+    def show(leaf: Expr) -> str:
+        if isinstance(leaf, str):
+            return calcfmt.format_value(float(values[leaf]), kinds[leaf])
+        return calcfmt.plain(float(leaf))  # type: ignore[arg-type]
+
+    return f"{render(out['formula'], show)} = {show_output(out, scope[out['id']])}"
+
+
+# --- API cost -------------------------------------------------------------------------
+
+
+def _api_cost(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
+    head = Markup(
+        '<thead><tr><th scope="col">Model</th><th scope="col">Cost per month</th>'
+        '<th scope="col">Working</th></tr></thead>'
+    )
+    caption = Markup("<caption>Monthly cost by model, cheapest first</caption>")
+    return Markup("\n").join(
+        [
+            Markup('<p class="khub-calc__hint">{}</p>').format(spec["defaults_note"]),
+            Markup(
+                '<table class="khub-calc__table">{}{}<tbody data-khub-results>{}</tbody></table>'
+            ).format(caption, head, api_rows(spec, outputs, _defaults(spec))),
+            Markup('<p class="khub-calc__hint">Cost per month = {}</p>').format(
+                render(spec["formula"], _api_names)
+            ),
+        ]
+    )
+
+
+_API_NAMES = {
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "input_price": "input price",
+    "output_price": "output price",
+}
+
+
+def _api_names(leaf: Expr) -> str:
+    return _API_NAMES[leaf] if isinstance(leaf, str) else calcfmt.plain(float(leaf))  # type: ignore[arg-type]
+
+
+def _defaults(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {i["id"]: i["default"] for i in spec["inputs"]}
+
+
+def api_rows(
+    spec: Mapping[str, Any], outputs: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> Markup:
+    """Return the table rows of the API cost comparison, cheapest marked."""
+    models = {m["id"]: m for m in spec["models"]}
+    rows = []
+    for row in outputs["rows"]:
+        model = models[row["id"]]
+        badge = Markup(' <strong class="khub-calc__badge">cheapest</strong>')
+        rows.append(
+            Markup('<tr{}><th scope="row">{}{}</th><td>{}</td><td>{}</td></tr>').format(
+                Markup(' class="khub-calc__cheapest"') if row["cheapest"] else "",
+                model["label"],
+                badge if row["cheapest"] else "",
+                calcfmt.money(row["cost"]) + spec["suffix"],
+                api_working(spec, model, inputs),
+            )
+        )
+    return Markup("").join(rows)
+
+
+def api_working(
+    spec: Mapping[str, Any], model: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> str:
+    """Return one model's cost formula with the numbers: 15M ÷ 1,000,000 × $5 + …."""
+    values = {**inputs, "input_price": model["input_price"], "output_price": model["output_price"]}
+    kinds = {"input_tokens": "tokens", "output_tokens": "tokens"}
+
+    def show(leaf: Expr) -> str:
+        if isinstance(leaf, str):
+            return calcfmt.format_value(float(values[leaf]), kinds.get(leaf, "usd"))
+        return calcfmt.plain(float(leaf))  # type: ignore[arg-type]
+
+    return render(spec["formula"], show)
+
+
+# --- decision helper ------------------------------------------------------------------
+
+
+def _decision(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
+    return Markup('<ul class="khub-calc__decisions" data-khub-results>{}</ul>').format(
+        decision_items(spec, outputs)
+    )
+
+
+def decision_items(spec: Mapping[str, Any], outputs: Mapping[str, Any]) -> Markup:
+    """Return one list item per variable: its band or option, recommendation and reason."""
+    items = []
+    for vid, variable in spec["variables"].items():
+        chosen = outputs[vid]
+        entries = variable.get("bands") or variable["options"]
+        entry = next(e for e in entries if e["id"] == chosen)
+        rule = (
+            Markup('<strong class="khub-calc__norule">No rule.</strong> ')
+            if entry.get("no_rule")
+            else ""
+        )
+        items.append(
+            Markup(
+                '<li data-var="{}"{}><strong>{}</strong> ({}): {}{} '
+                '<span class="khub-calc__reason">Why: {}</span></li>'
+            ).format(
+                vid,
+                Markup(' class="khub-calc__norule-item"') if entry.get("no_rule") else "",
+                variable["label"],
+                entry["label"],
+                rule,
+                entry["recommendation"],
+                entry["reason"],
+            )
+        )
+    return Markup("").join(items)
+
+
+_BODIES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], str], Markup]] = {
+    "self-hosting-breakeven": _self_hosting,
+    "api-cost": _api_cost,
+    "decision-helper": _decision,
+}
