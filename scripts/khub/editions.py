@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, field_validator
 
 from khub.errors import DataError, KhubError, Problem, UsageError
@@ -160,11 +159,9 @@ def read_edition(root: Path, path: Path, log: ProblemLog) -> Edition | None:
     """Read and validate one edition file; log its problems and return None if broken."""
     rel = path.relative_to(root).as_posix()
     raw = path.read_bytes()
-    text, problem = read_text(rel, raw)
-    data: Any = None
+    data, problem, text = parse_edition(rel, raw)
     if text is not None:
         log.texts[rel] = text
-        data, problem = parse(rel, text)
     if problem is not None:
         log.add(problem)
         return None
@@ -307,8 +304,7 @@ def _published_version(root: Path, rel: str) -> tuple[str, bytes] | None:
 
 def _name_changes(edition: Edition, blob: bytes, commit: str, log: ProblemLog) -> bool:
     """Log one error per field that differs from the published version; return True if any."""
-    text, _ = read_text(edition.path, blob)
-    old, problem = parse(edition.path, text or "")
+    old, problem, _ = parse_edition(edition.path, blob)
     if problem is not None or not isinstance(old, dict):
         return False
     paths = list(_differences(old, edition.data, ()))
@@ -566,18 +562,68 @@ def _note_data(note: NoteRecord) -> dict[str, Any]:
 
 
 def dump_edition(data: Mapping[str, Any]) -> bytes:
-    """Return the YAML bytes of an edition, header comment first."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    body = yaml.dump(
-        dict(data),
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-        default_flow_style=False,
-    )
+    """Return the bytes of an edition: a comment header, then JSON-shaped YAML, one fact a line.
+
+    JSON is YAML, so the file reads as YAML anywhere; khub reads it with a JSON fast path
+    (a 100,000-fact edition parses in well under a second instead of tens of seconds).
+    """
+    items = list(data.items())
+    lines = ["{"]
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if isinstance(value, dict | list) and value and key != "previous":
+            pairs = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            opener, closer = ("{", "}") if isinstance(value, dict) else ("[", "]")
+            lines.append(f" {_json(key)}: {opener}")
+            inner = [
+                f"  {_json(k)}: {_json(v)}" if k is not None else f"  {_json(v)}" for k, v in pairs
+            ]
+            lines.append(",\n".join(inner))
+            lines.append(f" {closer}{comma}")
+        else:
+            lines.append(f" {_json(key)}: {_json(value)}{comma}")
+    lines.append("}")
     header = _HEADER.format(edition=data["edition"], published=data["published"])
-    return (header + "\n" + body).encode("utf-8")
+    return (header + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+MAX_EDITION_BYTES = 512 * 1024 * 1024
+
+
+def parse_edition(rel: str, raw: bytes) -> tuple[Any, Problem | None, str | None]:
+    """Return (data, problem, text) of an edition file: JSON fast path, YAML otherwise."""
+    if len(raw) > MAX_EDITION_BYTES:
+        return None, Problem(rel, 0, "edition file is over 512 MB", "restore it from git"), None
+    if b"\x00" in raw or not raw.strip():
+        _, problem = read_text(rel, raw[:1024])
+        return None, problem, None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, Problem(rel, line, "file is not valid UTF-8", "restore it from git"), None
+    body = "\n".join("" if ln.startswith("#") else ln for ln in text.split("\n"))
+    try:
+        data = json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_nan)
+    except ValueError:
+        data, problem = parse(rel, text)  # not plain JSON: YAML reports where it breaks
+        return data, problem, text
+    return data, None, text
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
+
+
+def _no_nan(name: str) -> Any:
+    raise ValueError(f"{name} is not a value")
 
 
 def write_atomic(target: Path, blob: bytes) -> None:
