@@ -233,13 +233,16 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
 
 
 def _emit(run: CheckRun, applied: list[str], as_json: bool, report_dir: Path | None) -> None:
-    markdown = render_markdown(run, applied)
-    document = render_json(run, applied)
     if report_dir is not None:
         report_dir.mkdir(parents=True, exist_ok=True)
+        markdown = render_markdown(run, applied)
+        document = render_json(run, applied)
         replace_atomically(report_dir / "check-report.md", markdown.encode("utf-8"))
         replace_atomically(report_dir / "check-report.json", document.encode("utf-8"))
-    click.echo(document if as_json else markdown, nl=False)
+        click.echo(document if as_json else markdown, nl=False)
+    else:
+        render = render_json if as_json else render_markdown
+        click.echo(render(run, applied), nl=False)
     counts = ", ".join(f"{count} {name}" for name, count in run.counts().items() if count)
     written = f"; wrote {len(applied)} file(s)" if applied else ""
     click.echo(

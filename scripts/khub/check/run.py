@@ -36,6 +36,7 @@ from khub.check.http import (
     FetchError,
     FetchResult,
     Kind,
+    Progress,
     ProgressHook,
     WrongContentType,
 )
@@ -150,10 +151,21 @@ def run_check(
     today = options.today or _today()
     plans = plan_checks(factset, select_facts(factset, selectors), options)
     started = time.monotonic()
+    kinds = _kinds(plans)
+    by_url: dict[str, list[_Plan]] = {}
+    for plan in plans:
+        by_url.setdefault(plan.url, []).append(plan)
+    outcomes: list[FactOutcome] = []
     with Fetcher(options.fetch) as fetcher:
-        kinds = _kinds(plans)
-        fetched = fetcher.fetch_all(list(kinds), kinds, progress=options.progress)
-        outcomes = [_outcome(fetcher, plan, fetched, kinds, factset, today) for plan in plans]
+
+        def done(progress: Progress) -> None:
+            """Classify a URL's facts as soon as it is fetched, while others are in flight."""
+            for plan in by_url[progress.url]:
+                outcomes.append(_outcome(fetcher, plan, progress.outcome, kinds, factset, today))
+            if options.progress is not None:
+                options.progress(progress)
+
+        fetched = fetcher.fetch_all(list(kinds), kinds, progress=done)
     state = options.root / STATE_FILE
     outcomes = _fingerprints(state, outcomes)
     results = [r for r in fetched.values() if isinstance(r, FetchResult)]
@@ -270,12 +282,11 @@ def _kinds(plans: Sequence[_Plan]) -> dict[str, Kind]:
 def _outcome(
     fetcher: Fetcher,
     plan: _Plan,
-    fetched: Mapping[str, FetchResult | FetchError],
+    result: FetchResult | FetchError,
     kinds: Mapping[str, Kind],
     factset: FactSet,
     today: dt.date,
 ) -> FactOutcome:
-    result = fetched[plan.url]
     if plan.kind != kinds[plan.url]:
         try:  # the body is memoised by the fetcher: this only re-reads it as another kind
             result = fetcher.fetch(plan.url, plan.kind)
