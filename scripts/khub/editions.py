@@ -295,7 +295,7 @@ def _published_version(root: Path, rel: str) -> tuple[str, bytes] | None:
     commits = added.stdout.decode().split()
     if added.returncode != 0 or not commits:
         return None
-    commit = commits[-1]
+    commit = commits[0]  # the latest time the file was added: its publication
     shown = subprocess.run(
         ["git", "show", f"{commit}:{rel}"], cwd=root, capture_output=True, check=False
     )
@@ -467,6 +467,7 @@ def publish(
     previous = _check_order(editions, edition_id, published)
     notes = read_notes(notes_path, root, factset) if notes_path else []
     _check_claims(factset, notes)
+    _check_dates(root, factset, published)
     data = edition_data(factset, edition_id, published, previous, notes)
     target = root / EDITIONS_DIR / f"{edition_id}.yml"
     write_atomic(target, dump_edition(data))
@@ -508,6 +509,23 @@ def _check_claims(factset: FactSet, notes: list[NoteRecord]) -> None:
             for c in false
         ]
         raise DataError(problems)
+
+
+def _check_dates(root: Path, factset: FactSet, published: dt.date) -> None:
+    log = ProblemLog()
+    for f in factset.facts.values():
+        if f.derived or f.verified <= published or f.series is None:
+            continue
+        if f.file not in log.texts:
+            log.texts[f.file] = (root / f.file).read_text(encoding="utf-8")
+        log.error(
+            f.file,
+            (f.series, "facts", f.id[len(f.series) + 1 :], "verified"),
+            f"{f.id}: verified {f.verified}, after the publication date {published}",
+            "an edition cannot hold a confirmation from its future; check --date",
+        )
+    if log.has_errors:
+        raise DataError(log.located())
 
 
 def edition_data(

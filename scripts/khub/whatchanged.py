@@ -14,6 +14,7 @@ from feedgen.feed import FeedGenerator
 from khub.diff import ClaimChange, Diff, FactChange, diff, restrict
 from khub.diffreport import show_value
 from khub.editions import Edition, edition_snapshot, read_editions
+from khub.elements import fact_target
 from khub.model import FactSet
 from khub.snapshot import FactState, Note, Snapshot, from_factset
 
@@ -42,10 +43,10 @@ def _title(fid: str, state: FactState, factset: FactSet) -> str:
 
 def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
     fact = factset.facts.get(fid)
-    if fact is None or fact.series is None:
+    if fact is None:
         return text
-    subject = fid.split(".", 1)[1]
-    return f"[{text}]({prefix}facts/{fact.series}.md#{subject})"
+    page, anchor = fact_target(fact)
+    return f"[{text}]({prefix}{page}#{anchor})"
 
 
 def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:

@@ -146,3 +146,15 @@ def test_cli_publish_list_and_refusals(hub: Path) -> None:
     checked = runner.invoke(main, ["editions", "verify"])
     assert checked.exit_code == 0
     assert "ok: 1 edition(s) verified (2026-06)" in checked.output
+
+
+def test_a_fact_verified_after_the_publication_date_is_refused(hub: Path) -> None:
+    with pytest.raises(DataError) as caught:
+        publish(hub, "2026-03", published=dt.date(2026, 3, 31))
+    lines = [str(p) for p in caught.value.problems]
+    assert lines[0] == (
+        "data/facts/main.yml:10: score.alpha: verified 2026-04-01, after the publication date "
+        "2026-03-31 (an edition cannot hold a confirmation from its future; check --date)"
+    )
+    assert len(lines) == 3
+    assert not (hub / "data" / "editions").exists()
