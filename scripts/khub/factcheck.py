@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from khub.model import Bounds, FactRecord, HistoryEntry, Licence, Range, Series
@@ -10,6 +11,7 @@ from khub.report import KeyPath, ProblemLog
 from khub.units import Unit
 
 ValueT = float | Range | Licence | str | None
+_NOT_FINITE = "write the figure, or null if it is unknown"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ def _number_problems(
     log: ProblemLog,
 ) -> None:
     low, high = (value.low, value.high) if isinstance(value, Range) else (value, value)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        bad = low if not math.isfinite(low) else high
+        shown = ".nan" if math.isnan(bad) else ("-.inf" if bad < 0 else ".inf")
+        log.error(path, keypath, f"value must be a finite number, got {shown}", _NOT_FINITE)
+        return
     if low > high:
         log.error(path, keypath, f"range low {_num(low)} is above high {_num(high)}", "swap them")
         return
@@ -151,6 +158,8 @@ def check_history(
         problem = _kind_problem(entry.value, unit, choices) if entry.value is not None else None
         if problem:
             log.error(where.path, (*keypath, "value"), *problem)
+        elif isinstance(entry.value, (int, float, Range)):
+            _number_problems(entry.value, unit, None, where.path, (*keypath, "value"), log)
         if entry.from_ > entry.to:
             log.error(
                 where.path,

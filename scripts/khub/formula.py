@@ -9,6 +9,7 @@ interval arithmetic, and a comparison holds only when it holds over the whole ra
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -270,9 +271,9 @@ class _Evaluator:
         if op in ("+", "-"):
             a, b = _align(a, b, str(op))
             if op == "+":
-                return Quantity(a.lo + b.lo, a.hi + b.hi, a.dims, a.unit or b.unit)
-            return Quantity(a.lo - b.hi, a.hi - b.lo, a.dims, a.unit or b.unit)
-        return _multiply(a, b, divide=op == "/")
+                return _finite(Quantity(a.lo + b.lo, a.hi + b.hi, a.dims, a.unit or b.unit), op)
+            return _finite(Quantity(a.lo - b.hi, a.hi - b.lo, a.dims, a.unit or b.unit), op)
+        return _finite(_multiply(a, b, divide=op == "/"), str(op))
 
     def _call(self, node: Node) -> Quantity | None:
         name = str(node[1])
@@ -344,13 +345,23 @@ def _multiply(a: Quantity, b: Quantity, divide: bool) -> Quantity:
     if divide:
         if b.lo <= 0 <= b.hi:
             raise FormulaError("division by zero", "the divisor's value must not be 0")
-        b = Quantity(1 / b.hi, 1 / b.lo, b.dims, b.unit)
-    products = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
+        products = (a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi)
+    else:
+        products = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
     dims = multiply_dims(a.dims or (), b.dims or (), -1 if divide else 1)
     if a.dims is None and b.dims is None:
         return Quantity(min(products), max(products), None, None)
     unit = a.unit if b.dims is None else (b.unit if a.dims is None and not divide else None)
     return Quantity(min(products), max(products), dims, unit)
+
+
+def _finite(q: Quantity, op: str) -> Quantity:
+    """Refuse a result too large for a float rather than carry inf or nan onwards."""
+    if math.isfinite(q.lo) and math.isfinite(q.hi):
+        return q
+    raise FormulaError(
+        f"'{op}' gives a number too large to compute", "check the inputs' values and units"
+    )
 
 
 def _compare(op: str, a: Quantity, b: Quantity) -> bool:

@@ -134,6 +134,11 @@ _SYNTAX: tuple[tuple[str, str, str], ...] = (
         "more than one YAML document in the file",
         "remove the '---' line: one document per file",
     ),
+    (
+        "exceeded maximum nesting depth",
+        "the data nests more than 1000 levels deep",
+        "data files need only a few levels; flatten it",
+    ),
     ("found a tab character", "a tab in the indentation", "indent with spaces"),
     ("found unhashable key", "a key must be plain text", "do not use a list or mapping as a key"),
 )
