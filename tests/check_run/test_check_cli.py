@@ -164,3 +164,29 @@ def test_each_url_is_fetched_once_whatever_the_methods(hub: Hub, server: HTTPSer
     assert [req.path for req, _ in server.log] == ["/pricing.html"]
     hashes = {o["evidence"]["sha256"] for o in outcomes.values()}
     assert len(hashes) == 1
+
+
+def test_non_finite_and_range_values(hub: Hub, server: HTTPServer) -> None:
+    server.expect_request("/nan.json").respond_with_data(
+        '{"price": NaN, "range": "3 to 6"}', content_type="application/json"
+    )
+    faults = hub.root / "data/facts/faults.yml"
+    text = faults.read_text(encoding="utf-8")
+    text = text.replace(
+        f'"{hub.base}/fault/tenfold"\n        text: "price ([0-9.]+)"',
+        f'"{hub.base}/nan.json"\n        json: price',
+    )
+    text = text.replace(
+        "    out-of-bounds:\n      value: 10\n",
+        "    out-of-bounds:\n      value: {low: 3, high: 5}\n",
+    ).replace(
+        f'"{hub.base}/fault/out-of-bounds"\n        text: "price ([0-9.]+)"',
+        f'"{hub.base}/nan.json"\n        json: range',
+    )
+    faults.write_text(text, encoding="utf-8")
+    outcomes = _outcomes(hub.run("faults.tenfold", "faults.out-of-bounds", "--json"))
+    nan = outcomes["faults.tenfold"]
+    assert (nan["outcome"], nan["new"]) == ("not-found", None)
+    assert "NaN" in nan["reason"]
+    ranged = outcomes["faults.out-of-bounds"]
+    assert (ranged["outcome"], ranged["new"]) == ("changed", {"low": 3.0, "high": 6.0})

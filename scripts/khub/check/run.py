@@ -384,6 +384,8 @@ def new_value(fact: Fact, found: Extraction) -> FactValue:
     if fact.unit.numeric:
         if isinstance(value, str):
             raise ValueError(f"expected a number for unit {fact.unit.name}, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
         return float(value)
     text = value if isinstance(value, str) else f"{value:g}"
     return " ".join(text.split())
@@ -404,6 +406,8 @@ def parse_range(text: str, scale: Mapping[str, Any]) -> Range:
         convert(v, scale=None if factor is None else float(factor), conversion=conversion)
         for v in (low, high)
     )
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"expected a finite range, got {text!r}")
     return Range(low=low, high=high)
 
 
