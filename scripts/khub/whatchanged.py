@@ -129,8 +129,8 @@ def module_block(
     lines += [f"**{month_name(latest.id)} edition**", ""]
     notes = [n for n in snap.notes if n.module == module_id]
     if previous is None or not used & set(previous.facts):
-        lines += [f"This is the first edition of this module, published {_pub(latest)}.", ""]
-        lines += [f"- {_escape(n.text)}" for n in notes]
+        lines.append(f"This is the first edition of this module, published {_pub(latest)}.")
+        lines += ["", *(f"- {_escape(n.text)}" for n in notes)] if notes else []
     else:
         part = restrict(diff(previous, snap), used, module_id)
         bullets = change_lines(part, factset)
@@ -186,9 +186,9 @@ def changelog(factset: FactSet, editions: list[Edition]) -> str:
         lines += [f"Published {_pub(edition)}. Edition `{edition.id}`.", ""]
         if d is None:
             lines += [f"The first edition: {len(snap.facts)} figures frozen.", ""]
-            lines += _notes_by_module(snap.notes)
+            lines += _notes_by_module(snap.notes, Path(factset.root))
             continue
-        lines += _notes_by_module(snap.notes)
+        lines += _notes_by_module(snap.notes, Path(factset.root))
         body = change_lines(d, factset, notes=False)
         lines += ["Changes since the edition before:", ""] if snap.notes and body else []
         lines += body or ["- No figure changed."]
@@ -196,13 +196,25 @@ def changelog(factset: FactSet, editions: list[Edition]) -> str:
     return "\n".join(lines)
 
 
-def _notes_by_module(notes: Iterable[Note]) -> list[str]:
+_TITLE = re.compile(r"^title:\s*['\"]?(.+?)['\"]?\s*$", re.M)
+
+
+def module_title(root: Path, module: str) -> str:
+    """Return the title in a module's front matter, or its id."""
+    path = root / "content" / f"{module}.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
+    found = _TITLE.search(front)
+    return found.group(1) if found else module
+
+
+def _notes_by_module(notes: Iterable[Note], root: Path) -> list[str]:
     by_module: dict[str, list[Note]] = {}
     for note in notes:
         by_module.setdefault(note.module, []).append(note)
     lines: list[str] = []
     for module, items in by_module.items():
-        lines += [f"In [{module}]({module}.md):", ""]
+        lines += [f"In [{_escape(module_title(root, module))}]({module}.md):", ""]
         lines += [f"- {_escape(n.text)}" for n in items]
         lines.append("")
     return lines

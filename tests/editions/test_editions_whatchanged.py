@@ -35,7 +35,11 @@ def test_first_edition_says_it_is_the_first(hub: Path) -> None:
         "",
         "*Last reviewed: 30 June 2026.*",
     ]
-    assert "first time" not in module_block(hub, factset, "mod-b", ["price.alpha"])
+    assert module_block(hub, factset, "mod-b", ["price.alpha"]).splitlines()[4:] == [
+        "This is the first edition of this module, published 30 June 2026.",
+        "",
+        "*Last reviewed: 30 June 2026.*",
+    ]
 
 
 def test_later_edition_lists_the_module_changes_and_its_notes_only(hub3: Path) -> None:
@@ -86,7 +90,7 @@ def test_changelog_lists_every_edition_newest_first(hub3: Path) -> None:
     assert "[Bench score, share of tasks resolved: Alpha | One](facts/score.md#alpha): " in may
     assert "80% → 82.5%." in may
     assert "The first edition: 4 figures frozen." in page
-    assert "In [mod-b](mod-b.md):" in page
+    assert "In [Module B](mod-b.md):" in page
 
 
 def test_changelog_without_editions(hub: Path) -> None:
