@@ -181,7 +181,7 @@ def test_non_finite_and_range_values(hub: Hub, server: HTTPServer) -> None:
         "    out-of-bounds:\n      value: {low: 3, high: 5}\n",
     ).replace(
         f'"{hub.base}/fault/out-of-bounds"\n        text: "price ([0-9.]+)"',
-        f'"{hub.base}/nan.json"\n        json: range',
+        f'"{hub.base}/nan.json"\n        json: range\n        scale: 1.1',
     )
     faults.write_text(text, encoding="utf-8")
     outcomes = _outcomes(hub.run("faults.tenfold", "faults.out-of-bounds", "--json"))
@@ -189,4 +189,4 @@ def test_non_finite_and_range_values(hub: Hub, server: HTTPServer) -> None:
     assert (nan["outcome"], nan["new"]) == ("not-found", None)
     assert "NaN" in nan["reason"]
     ranged = outcomes["faults.out-of-bounds"]
-    assert (ranged["outcome"], ranged["new"]) == ("changed", {"low": 3.0, "high": 6.0})
+    assert (ranged["outcome"], ranged["new"]) == ("changed", {"low": 3.3, "high": 6.6})

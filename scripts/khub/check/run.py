@@ -247,10 +247,13 @@ def _plan(fact: Fact, check: dict[str, Any], default_jump: float) -> tuple[list[
 
 
 def _extractor_spec(fact: Fact, spec: dict[str, Any]) -> dict[str, Any]:
-    """Ask for text where the fact is not a plain number: text units and ranges."""
-    if methods.is_manual(spec) or "number" in spec:
+    """Ask for text where the fact is not a plain number; a range's scale is applied here."""
+    if methods.is_manual(spec):
         return spec
-    if not fact.unit.numeric or isinstance(fact.value, Range):
+    if isinstance(fact.value, Range):
+        kept = {k: v for k, v in spec.items() if k not in ("scale", "convert", "number")}
+        return {**kept, "number": False}
+    if not fact.unit.numeric and "number" not in spec:
         return {**spec, "number": False}
     return spec
 
