@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from khub.errors import KhubError
+from khub.errors import DataError, KhubError
 from khub.load import load
 from khub.model import Claim, Fact, FactSet, Source
 from khub.serialize import JsonValue, value_data
@@ -130,7 +130,10 @@ def from_git(root: Path | str, rev: str) -> Snapshot:
             target = Path(tmp) / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_git(root, "show", f"{rev}:{name}"))
-        factset, _ = load(tmp, cache=False)
+        try:
+            factset, _ = load(tmp, cache=False)
+        except DataError as exc:
+            raise DataError([replace(p, path=f"{rev}:{p.path}") for p in exc.problems]) from exc
     return from_factset(factset, label=rev)
 
 

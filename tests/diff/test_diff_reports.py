@@ -239,3 +239,13 @@ def test_cli_diff_errors_are_clear(hub3: Path) -> None:
     assert "error: git ls-tree failed" in bad_rev.output
     both = runner.invoke(main, ["diff", "--base", "HEAD", "2026-04", "2026-05"])
     assert both.exit_code == 2
+
+
+def test_cli_diff_names_the_revision_of_broken_base_data(hub3: Path) -> None:
+    testhub.edit_facts(hub3, "value: 5.0", "value: TBD")
+    testhub.commit_all(hub3, "broken price")
+    testhub.edit_facts(hub3, "value: TBD", "value: 5.0")
+    done = CliRunner().invoke(main, ["diff", "--base", "HEAD"])
+    assert done.exit_code == 1
+    assert done.output.startswith("HEAD:data/facts/main.yml:")
+    assert "expected a number" in done.output
