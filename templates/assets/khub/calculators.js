@@ -413,7 +413,14 @@
     });
   }
 
+  function labelSearch() {
+    /* Material's search dialog has no accessible name; axe counts that as serious. */
+    var search = document.querySelector('.md-search[role="dialog"]');
+    if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
+  }
+
   function mountAll() {
+    labelSearch();
     document.querySelectorAll("[data-khub-calc]").forEach(mount);
   }
 

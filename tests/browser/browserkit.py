@@ -1,0 +1,103 @@
+"""Helpers of the browser tests: build the repository's hub and serve it on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+from khub import calculators, charts
+from khub.calculator_html import calculator_helper
+from khub.charts import chart_helper
+from khub.generate import generate
+from khub.load import load
+from khub.site import mkdocs_build
+
+REPO = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 7, 1)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MODULES = ("open-vs-closed", "api-prices", "licences")
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy what a build reads (content, data, templates, mkdocs.yml) into dest."""
+    for name in ("content", "data", "templates"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    return dest
+
+
+def build(root: Path, site_url: str) -> Path:
+    """Generate the hub with the calculators and charts wired in, then mkdocs build --strict."""
+    factset, _ = load(root, today=TODAY, cache=False)
+    generate(
+        root,
+        factset,
+        helpers={"calculator": calculator_helper(factset), "chart": chart_helper(factset)},
+        extra_files=[calculators.extra_files, charts.extra_files],
+        today=TODAY,
+        cache=False,
+    )
+    previous = os.environ.get("KHUB_SITE_URL")
+    os.environ["KHUB_SITE_URL"] = site_url
+    try:
+        return mkdocs_build(root)
+    finally:
+        if previous is None:
+            del os.environ["KHUB_SITE_URL"]
+        else:
+            os.environ["KHUB_SITE_URL"] = previous
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    """Serve files without logging each request to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Drop the request log."""
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[tuple[str, Path]]:
+    """Serve root/site on a free loopback port; yield (base URL, site folder) while built."""
+    site = root / "site"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(site)))
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield url, site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def open_module(page: Page, module: str) -> None:
+    """Open a module page and wait until its calculators are live."""
+    page.goto(f"{module}/")
+    wait_ready(page)
+
+
+def wait_ready(page: Page) -> None:
+    """Wait until every calculator on the page has loaded its data."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-khub-calc]')]"
+        ".every(el => el.getAttribute('data-khub-ready') === 'ready')"
+    )
