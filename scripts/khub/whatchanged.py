@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 
 from khub.diff import ClaimChange, Diff, FactChange, diff, restrict
-from khub.diffreport import show_value
 from khub.editions import Edition, edition_snapshot, read_editions
 from khub.elements import fact_target
-from khub.model import FactSet
+from khub.fmt import RawValue, format_value
+from khub.model import FactSet, Licence, Range
 from khub.snapshot import FactState, Note, Snapshot, from_factset
 
-_SITE_URL = re.compile(r"^site_url:\s*['\"]?([^'\"\s#]+)", re.M)
+_SITE_URL = re.compile(r"^site_url:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+_ENV = re.compile(r"^!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(.*?))?\s*\]?$")
 
 
 def month_name(edition_id: str) -> str:
@@ -49,6 +52,23 @@ def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
     return f"[{text}]({prefix}{page}#{anchor})"
 
 
+def _show(fid: str, state: FactState, factset: FactSet) -> str:
+    """Return a value the way the module pages show it (same formatter, same decimals)."""
+    fact = factset.facts.get(fid)
+    text = format_value(_raw(state.value), state.unit, fact.decimals if fact else None)
+    return f"“{text}”" if state.unit in ("text", "enum") and state.value is not None else text
+
+
+def _raw(value: object) -> RawValue:
+    if isinstance(value, dict) and {"low", "high"} <= value.keys():
+        return Range(low=value["low"], high=value["high"])
+    if isinstance(value, dict):
+        return Licence.model_validate(value)
+    if isinstance(value, int | float):
+        return float(value)
+    return value if isinstance(value, str) else None
+
+
 def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
     state = change.new or change.old
     assert state is not None
@@ -56,13 +76,13 @@ def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
     old, new = change.old, change.new
     if change.kind == "added":
         assert new is not None
-        return f"New: {name}, {_escape(show_value(new.value, new.unit))}."
+        return f"New: {name}, {_escape(_show(change.id, new, factset))}."
     if change.kind == "removed":
         assert old is not None
-        return f"No longer tracked: {name} (was {_escape(show_value(old.value, old.unit))})."
+        return f"No longer tracked: {name} (was {_escape(_show(change.id, old, factset))})."
     assert old is not None and new is not None
     if change.kind == "value":
-        before, after = show_value(old.value, old.unit), show_value(new.value, new.unit)
+        before, after = _show(change.id, old, factset), _show(change.id, new, factset)
         return f"{name}: {_escape(before)} → {_escape(after)}."
     if change.kind == "status-source":
         parts = [f"{k} {getattr(old, k)} → {getattr(new, k)}" for k in ("status", "source")]
@@ -108,34 +128,64 @@ def change_lines(d: Diff, factset: FactSet, *, notes: bool = True, prefix: str =
 # --- the module block ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Editions:
+    """The latest edition, the one before it, and their diffs: computed once per build."""
+
+    latest: Edition
+    snap: Snapshot
+    previous: Snapshot | None
+    changes: Diff | None
+    pending: Diff
+
+    @classmethod
+    def read(cls, root: Path | str, factset: FactSet) -> _Editions | None:
+        editions = read_editions(root)
+        if not editions:
+            return None
+        latest = editions[-1]
+        snap = edition_snapshot(latest)
+        previous = edition_snapshot(editions[-2]) if len(editions) > 1 else None
+        changes = diff(previous, snap) if previous is not None else None
+        return cls(latest, snap, previous, changes, diff(snap, from_factset(factset)))
+
+
+def module_preamble(root: Path | str, factset: FactSet) -> Callable[[str, frozenset[str]], str]:
+    """Return generate()'s module_preamble: (module id, fact ids) → the what-changed block."""
+    editions = _Editions.read(root, factset)
+
+    def preamble(module_id: str, fact_ids: frozenset[str]) -> str:
+        return _block(editions, factset, module_id, set(fact_ids))
+
+    return preamble
+
+
 def module_block(
     root: Path | str, factset: FactSet, module_id: str, fact_ids: Iterable[str]
 ) -> str:
     """Return the Markdown "What changed in this edition" block for the top of a module page."""
-    used = set(fact_ids)
-    editions = read_editions(root)
+    return _block(_Editions.read(root, factset), factset, module_id, set(fact_ids))
+
+
+def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[str]) -> str:
     lines = ["## What changed in this edition", ""]
-    working = from_factset(factset)
-    if not editions:
+    if eds is None:
         lines += [
             "**Draft**: no edition has been published yet; the figures below are the working "
             "data, not yet reviewed for an edition.",
             "",
         ]
         return "\n".join(lines)
-    latest = editions[-1]
-    snap = edition_snapshot(latest)
-    previous = _previous(editions, latest)
-    lines += [f"**{month_name(latest.id)} edition**", ""]
-    notes = [n for n in snap.notes if n.module == module_id]
-    if previous is None or not used & set(previous.facts):
-        lines.append(f"This is the first edition of this module, published {_pub(latest)}.")
+    lines += [f"**{month_name(eds.latest.id)} edition**", ""]
+    notes = [n for n in eds.snap.notes if n.module == module_id]
+    if eds.previous is None or eds.changes is None or not used & set(eds.previous.facts):
+        lines.append(f"This is the first edition of this module, published {_pub(eds.latest)}.")
         lines += ["", *(f"- {_escape(n.text)}" for n in notes)] if notes else []
     else:
-        part = restrict(diff(previous, snap), used, module_id)
-        bullets = change_lines(part, factset)
-        lines += bullets or [f"- No change since the {month_name(previous.edition or '')} edition."]
-    pending = restrict(diff(snap, working), used)
+        bullets = change_lines(restrict(eds.changes, used, module_id), factset)
+        since = month_name(eds.previous.edition or "")
+        lines += bullets or [f"- No change since the {since} edition."]
+    pending = restrict(eds.pending, used)
     if pending.facts or pending.derived:
         count = len(pending.facts) + len(pending.derived)
         lines += [
@@ -143,17 +193,12 @@ def module_block(
             f"Since this edition, {count} figure{'s' * (count != 1)} on this page "
             "changed in the working data; the next edition will summarise them.",
         ]
-    lines += ["", f"*Last reviewed: {day_name(latest.record.published.isoformat())}.*", ""]
+    lines += ["", f"*Last reviewed: {_pub(eds.latest)}.*", ""]
     return "\n".join(lines)
 
 
 def _pub(edition: Edition) -> str:
     return day_name(edition.record.published.isoformat())
-
-
-def _previous(editions: list[Edition], edition: Edition) -> Snapshot | None:
-    index = [e.id for e in editions].index(edition.id)
-    return edition_snapshot(editions[index - 1]) if index else None
 
 
 # --- changelog and feed ---------------------------------------------------------------------
@@ -221,7 +266,7 @@ def _notes_by_module(notes: Iterable[Note], root: Path) -> list[str]:
 
 
 def site_url(root: Path | str) -> str | None:
-    """Return mkdocs.yml's site_url, ending in '/', or None."""
+    """Return mkdocs.yml's site_url (resolving !ENV [VAR, default]), ending in '/', or None."""
     path = Path(root) / "mkdocs.yml"
     if not path.is_file():
         return None
@@ -229,6 +274,12 @@ def site_url(root: Path | str) -> str | None:
     if not found:
         return None
     url = found.group(1)
+    env = _ENV.match(url)
+    if env:
+        url = os.environ.get(env.group(1)) or env.group(2) or ""
+    url = url.strip().strip("'\"")
+    if not url.startswith(("https://", "http://")):
+        return None
     return url if url.endswith("/") else url + "/"
 
 

@@ -48,8 +48,7 @@ def test_later_edition_lists_the_module_changes_and_its_notes_only(hub3: Path) -
     assert "**June 2026 edition**" in block_a
     assert "- Beta closed the gap; the lead claim no longer holds." in block_a
     assert (
-        "- [Lead of Alpha over Beta](facts/derived.md#lead): "
-        "12.5 percentage points → 3.5 percentage points." in block_a
+        "- [Lead of Alpha over Beta](facts/derived.md#lead): 12.5 points → 3.5 points." in block_a
     )
     assert "- No longer supported by the data: “Alpha leads Beta by a clear margin.”" in block_a
     assert "price" not in block_a.lower()

@@ -69,6 +69,7 @@ MODULE_A = """\
 ---
 title: Module A
 module: mod-a
+summary: Scores of Alpha.
 ---
 Alpha scores {{ fact("score.alpha") }}, a lead of {{ fact("lead") }}.
 """
@@ -77,6 +78,7 @@ MODULE_B = """\
 ---
 title: Module B
 module: mod-b
+summary: Prices of Alpha.
 ---
 Alpha costs {{ fact("price.alpha") }}.
 """
