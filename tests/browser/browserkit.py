@@ -8,12 +8,14 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page, Route
 
 from khub import calculators, charts
 from khub.calculator_html import calculator_helper
@@ -101,3 +103,39 @@ def wait_ready(page: Page) -> None:
         "[...document.querySelectorAll('[data-khub-calc]')]"
         ".every(el => el.getAttribute('data-khub-ready') === 'ready')"
     )
+
+
+@dataclass(frozen=True)
+class Site:
+    """The built hub: its root, its site folder and the URL it is served at."""
+
+    root: Path
+    folder: Path
+    url: str
+
+
+@dataclass
+class Guard:
+    """What a page did that it must not: requests off loopback, console errors."""
+
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def route(self, route: Route) -> None:
+        """Let loopback requests through; abort and record every other one."""
+        url = route.request.url
+        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def console(self, message: ConsoleMessage) -> None:
+        """Record console errors."""
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def check(self) -> None:
+        """Fail when the page reached outside loopback or logged an error."""
+        assert self.outside == [], f"requests left loopback: {self.outside}"
+        assert self.errors == [], f"console errors: {self.errors}"

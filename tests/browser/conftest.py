@@ -8,50 +8,11 @@ and fails the test, and so does any console error or uncaught exception in the p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, build, copy_repo, serve
-from playwright.sync_api import ConsoleMessage, Page, Route
-
-
-@dataclass(frozen=True)
-class Site:
-    """The built hub: its root, its site folder and the URL it is served at."""
-
-    root: Path
-    folder: Path
-    url: str
-
-
-@dataclass
-class Guard:
-    """What a page did that it must not: requests off loopback, console errors."""
-
-    outside: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def route(self, route: Route) -> None:
-        """Let loopback requests through; abort and record every other one."""
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def console(self, message: ConsoleMessage) -> None:
-        """Record console errors."""
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def check(self) -> None:
-        """Fail when the page reached outside loopback or logged an error."""
-        assert self.outside == [], f"requests left loopback: {self.outside}"
-        assert self.errors == [], f"console errors: {self.errors}"
+from browserkit import CHROMIUM, CHROMIUM_ARGS, Guard, Site, build, copy_repo, serve
+from playwright.sync_api import Page
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import MODULES, open_module, wait_ready
-from conftest import Guard, Site
+from browserkit import MODULES, Guard, Site, open_module, wait_ready
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser

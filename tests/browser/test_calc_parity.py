@@ -13,8 +13,7 @@ import random
 from typing import Any
 
 import pytest
-from browserkit import open_module
-from conftest import Guard, Site
+from browserkit import Guard, Site, open_module
 from playwright.sync_api import Page
 
 from khub import calcfmt
