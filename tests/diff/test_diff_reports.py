@@ -249,3 +249,43 @@ def test_cli_diff_names_the_revision_of_broken_base_data(hub3: Path) -> None:
     assert done.exit_code == 1
     assert done.output.startswith("HEAD:data/facts/main.yml:")
     assert "expected a number" in done.output
+
+
+def test_evidence_from_the_recheck_report(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from khub.check.report import render_json as check_json
+    from khub.check.run import CheckRun, FactOutcome
+    from khub.check.run import Evidence as CheckEvidence
+
+    seen = CheckEvidence(
+        "https://board.example/x",
+        "https://board.example/x/final",
+        200,
+        dt.datetime(2026, 7, 1, 9, 30, tzinfo=dt.UTC),
+        "c" * 64,
+        "Up 84.0",
+    )
+    run = CheckRun(
+        dt.date(2026, 7, 1),
+        (
+            FactOutcome("s.up", "changed", 80.0, 84.0, seen, ""),
+            FactOutcome("s.gone", "unreachable", 1.0, None, None, "timeout"),
+        ),
+        urls=1,
+        from_cache=0,
+        elapsed_s=0.1,
+        max_jump=0.5,
+    )
+    report = tmp_path / "check-report.json"
+    report.write_text(check_json(run))
+    found = load_evidence(report)
+    assert found == {
+        "s.up": Evidence(
+            "https://board.example/x/final", 200, "2026-07-01T09:30:00+00:00", "c" * 64, "Up 84.0"
+        )
+    }
+    a, b = _pair()
+    (table,) = _tables(GFM.parse(render_markdown(diff(a, b), {}, a.sources, found)))
+    row = next(r for r in table if r[0] == "`s.up`")
+    assert row[5].startswith("[fetched 2026-07-01](https://board.example/x/final), HTTP 200")
