@@ -63,7 +63,16 @@ def _parse(
     except FormulaError as exc:
         log.error(path, keypath, f"{fid}: {exc.message}", exc.hint)
         return None
-    return Formula(fid, node, tuple(references(node)))
+    refs = tuple(references(node))
+    if not refs:
+        log.error(
+            path,
+            keypath,
+            f"{fid}: '{text}' names no fact",
+            "derive from facts; a constant belongs in a fact with its source",
+        )
+        return None
+    return Formula(fid, node, refs)
 
 
 def _refs_known(

@@ -12,14 +12,22 @@ give; it fails loudly (strict) once the gap is closed, so that the marker gets r
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khub.errors import DataError
+from khub.load import load
 
 from .hubs import (
+    BASE,
     FIXTURES,
     Expected,
     case_names,
@@ -32,6 +40,7 @@ from .hubs import (
 )
 
 REGENERATE = os.environ.get("KHUB_REGENERATE_GOLDENS") == "1"
+BASE_FILES = sorted(p.relative_to(BASE).as_posix() for p in BASE.rglob("*.yml"))
 Y = "data/facts/y.yml"
 
 
@@ -248,3 +257,54 @@ def test_strict_turns_the_url_warning_into_an_error(tmp_path: Path) -> None:
         "(fill it from the publication when known; never guess one)"
     )
     _assert_clean_run(hub, Expected(1, (f"stderr: {line}",)), "--strict")
+
+
+# --- any small edit of a valid hub is a message, never a crash -----------------------------
+
+PIECES = [
+    "null", "[]", "{}", "- x", "1", "-1", "1e400", ".nan", ".inf", "yes", "'x'", "''", "~",
+    "2026-02-30", "2026-06-30", "2026-06-30T10:00:00", "{low: 1}", "{low: 5, high: 3}",
+    "{id: x}", "[1, {a: 2}]", "!!str 3", "0x10", "{a: {b: {c: 1}}}", "a-b", "lead + 1",
+    "score.model-a - 1", "x / 0", "5", "lead >= 5 and", "&a 1", "*a", "|", ">", "[",
+]  # fmt: skip
+EDIT = st.tuples(
+    st.floats(0, 1, exclude_max=True),
+    st.sampled_from(["value", "key", "drop", "copy", "indent"]),
+    st.sampled_from(PIECES),
+    st.integers(0, 6),
+)
+
+
+def _edit(lines: list[str], where: float, action: str, piece: str, indent: int) -> None:
+    j = int(where * len(lines))
+    line = lines[j]
+    colon = line.find(":")
+    if action == "value" and colon >= 0:
+        lines[j] = f"{line[: colon + 1]} {piece}"
+    elif action == "key" and colon >= 0:
+        lines[j] = f"{line[:colon]}{piece[:1]}{line[colon:]}"
+    elif action == "drop" and len(lines) > 1:
+        del lines[j]
+    elif action == "copy":
+        lines.insert(j, lines[int(where * 7919) % len(lines)])
+    else:
+        lines[j] = " " * indent + line.strip()
+
+
+@settings(max_examples=150, deadline=None)
+@given(rel=st.sampled_from(BASE_FILES), edits=st.lists(EDIT, min_size=1, max_size=3))
+def test_no_edit_of_a_valid_hub_crashes_the_loader(
+    rel: str, edits: list[tuple[float, str, str, int]]
+) -> None:
+    """Random small edits of the base hub load, or raise DataError with located problems."""
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = make_hub(Path(tmp) / "hub")
+        lines = (hub / rel).read_text("utf-8").splitlines()
+        for edit in edits:
+            _edit(lines, *edit)
+        (hub / rel).write_text("\n".join(lines) + "\n", "utf-8")
+        try:
+            load(hub, today=dt.date(2026, 11, 24), cache=False)
+        except DataError as exc:
+            errors = [p for p in exc.problems if p.severity == "error"]
+            assert errors and all(p.path.startswith("data/") and p.message for p in errors)
