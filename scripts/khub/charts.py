@@ -257,17 +257,18 @@ _BUILDERS: dict[str, Callable[[FactSet], Chart]] = {
     "swe-bench-verified": _swe_bench_chart,
     "cost-vs-volume": _cost_chart,
 }
-_CACHE: dict[str, Chart] = {}
+_CACHE: dict[str, tuple[str, Chart]] = {}  # name -> (data key, chart): the latest only
 
 
 def build_chart(factset: FactSet, name: str) -> Chart:
     """Return a drawn chart; unknown names raise ChartError naming the known ones."""
     if name not in _BUILDERS:
         raise ChartError(f"unknown chart '{name}' (use one of: {', '.join(NAMES)})")
-    key = f"{name}:{_data_key(factset, name)}"
-    if key not in _CACHE:
-        _CACHE[key] = _BUILDERS[name](factset)
-    return _CACHE[key]
+    key = _data_key(factset, name)
+    cached = _CACHE.get(name)
+    if cached is None or cached[0] != key:
+        cached = _CACHE[name] = (key, _BUILDERS[name](factset))
+    return cached[1]
 
 
 def _data_key(factset: FactSet, name: str) -> str:
