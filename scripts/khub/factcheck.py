@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from dataclasses import dataclass
 
@@ -80,18 +81,23 @@ def _kind_problem(value: ValueT, unit: Unit, choices: list[str] | None) -> tuple
             "quote it, or change the unit",
         )
     if unit.kind == "licence" and not isinstance(value, Licence):
-        return ("'value': expected a licence {id, name, tier}", "see model-licences for the shape")
+        return (
+            f"'value': expected a licence, got {_show(value)}",
+            "write {id: MIT, name: MIT License, tier: permissive}",
+        )
     if unit.kind == "enum" and choices is not None and value not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1)
         return (
             f"'value': {_show(value)} is not one of {', '.join(choices)}",
-            "use one of the series' choices, or add it to choices",
+            f"did you mean '{close[0]}'?" if close else "use one of them, or add it to choices",
         )
     if unit.kind == "enum" and choices is None:
         return ("unit enum needs 'choices' on the series", "list the allowed values")
     if isinstance(value, Licence) and choices is not None and value.tier not in choices:
+        close = difflib.get_close_matches(value.tier, choices, n=1)
         return (
             f"'tier': '{value.tier}' is not one of {', '.join(choices)}",
-            "use one of the series' choices",
+            f"did you mean '{close[0]}'?" if close else "use one of them, or add it to choices",
         )
     if unit.kind == "date" and isinstance(value, str) and not _is_date(value):
         return (f"'value': expected a date, got {_show(value)}", "write dates as YYYY-MM-DD")

@@ -183,24 +183,31 @@ VALUE_PROBLEMS: list[tuple[object, str, list[str] | None, Bounds | None, list[st
         "enum",
         ["open", "closed"],
         None,
-        [
-            "'value': 'opne' is not one of open, closed "
-            "(use one of the series' choices, or add it to choices)"
-        ],
+        ["'value': 'opne' is not one of open, closed (did you mean 'open'?)"],
+    ),
+    (
+        "shut",
+        "enum",
+        ["open", "closed"],
+        None,
+        ["'value': 'shut' is not one of open, closed (use one of them, or add it to choices)"],
     ),
     (
         "MIT",
         "licence",
         None,
         None,
-        ["'value': expected a licence {id, name, tier} (see model-licences for the shape)"],
+        [
+            "'value': expected a licence, got 'MIT' "
+            "(write {id: MIT, name: MIT License, tier: permissive})"
+        ],
     ),
     (
         Licence(id="MIT", name="MIT License", tier="free"),
         "licence",
         ["permissive"],
         None,
-        ["'tier': 'free' is not one of permissive (use one of the series' choices)"],
+        ["'tier': 'free' is not one of permissive (use one of them, or add it to choices)"],
     ),
     (
         None,
