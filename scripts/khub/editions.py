@@ -605,8 +605,35 @@ def dump_edition(data: Mapping[str, Any]) -> bytes:
     return (header + "\n".join(lines) + "\n").encode("utf-8")
 
 
+# Characters JSON leaves raw but YAML 1.1 refuses or folds as line breaks: escape them, so
+# the file stays YAML that any reader parses to the same data.
+_YAML_UNSAFE = {
+    c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
+}
+_BARE_EXPONENT = re.compile(r"(?<![\w.])-?\d+e[-+]?\d+")
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    """Return value as JSON that YAML 1.1 reads back identically."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if _BARE_EXPONENT.search(text):
+        text = _json_exact(value)  # YAML 1.1 reads 1e-06 as text; write 1.0e-06
+    return text.translate(_YAML_UNSAFE)
+
+
+def _json_exact(value: Any) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(
+            f"{json.dumps(str(k), ensure_ascii=False)}: {_json_exact(v)}" for k, v in value.items()
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_exact(v) for v in value) + "]"
+    if isinstance(value, float):
+        text = json.dumps(value, allow_nan=False)
+        mantissa, exp, power = text.partition("e")
+        return f"{mantissa}.0e{power}" if exp and "." not in mantissa else text
+    return json.dumps(value, ensure_ascii=False)
 
 
 MAX_EDITION_BYTES = 512 * 1024 * 1024
