@@ -31,11 +31,13 @@ class Evidence:
 
 
 def show_number(number: float) -> str:
-    """Return a number the way a reader writes it: 500,000,000 or 358.3333."""
-    if float(number).is_integer() and abs(number) < 1e15:
+    """Return a number the way a reader writes it: 500,000,000, 358.3333 or −1.3."""
+    if number < 0:
+        return "−" + show_number(-number)
+    if float(number).is_integer() and number < 1e15:
         return f"{int(number):,}"
     text = f"{number:,.4f}".rstrip("0").rstrip(".")
-    return text if text not in ("0", "-0") else f"{number:.3g}"
+    return text if text != "0" else f"{number:.3g}"
 
 
 def show_value(value: Any, unit: str = "") -> str:
