@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browserkit import MODULES, Guard, Site, open_module, wait_ready
@@ -168,8 +170,12 @@ def test_charts_and_defaults_render_with_javascript_off(browser: Browser, site: 
         context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("module", MODULES)
-def test_module_pages_pass_axe(page: Page, guard: Guard, module: str) -> None:
+def test_module_pages_pass_axe(
+    page: Page, guard: Guard, module: str, scheme: Literal["light", "dark"]
+) -> None:
+    page.emulate_media(color_scheme=scheme)
     open_module(page, module)
     results = Axe().run(page)
     bad = [
