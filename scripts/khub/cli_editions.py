@@ -48,7 +48,12 @@ def publish_command(month: str, notes: Path | None, date: dt.datetime | None) ->
     unknown module, fact or claim, or a claim is false and no note acknowledges it.
     """
     path = publish(".", month, published=date.date() if date else None, notes_path=notes)
-    click.echo(f"published edition {month}: {path.as_posix()}")
+    record = find_edition(read_editions("."), month).record
+    click.echo(
+        f"published edition {month}: {path.as_posix()} ({len(record.facts)} facts, "
+        f"{len(record.derived)} derived, {len(record.claims)} claims, "
+        f"{len(record.notes)} notes; published {record.published})"
+    )
 
 
 @click.group("editions")

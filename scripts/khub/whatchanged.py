@@ -150,6 +150,9 @@ class _Editions:
         return cls(latest, snap, previous, changes, diff(snap, from_factset(factset)))
 
 
+_QUIET = ("reverified", "metadata")  # a re-check that confirmed a value changes no figure
+
+
 def module_preamble(root: Path | str, factset: FactSet) -> Callable[[str, frozenset[str]], str]:
     """Return generate()'s module_preamble: (module id, fact ids) → the what-changed block."""
     editions = _Editions.read(root, factset)
@@ -186,8 +189,9 @@ def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[st
         since = month_name(eds.previous.edition or "")
         lines += bullets or [f"- No change since the {since} edition."]
     pending = restrict(eds.pending, used)
-    if pending.facts or pending.derived:
-        count = len(pending.facts) + len(pending.derived)
+    moved = [c for c in (*pending.facts, *pending.derived) if c.kind not in _QUIET]
+    if moved:
+        count = len(moved)
         lines += [
             "",
             f"Since this edition, {count} figure{'s' * (count != 1)} on this page "

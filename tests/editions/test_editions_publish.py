@@ -137,7 +137,10 @@ def test_cli_publish_list_and_refusals(hub: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(main, ["edition", "publish", "2026-06", "--date", "2026-06-30"])
     assert done.exit_code == 0, done.output
-    assert "published edition 2026-06: data/editions/2026-06.yml" in done.output
+    assert done.output == (
+        "published edition 2026-06: data/editions/2026-06.yml (3 facts, 1 derived, 1 claims, "
+        "0 notes; published 2026-06-30)\n"
+    )
     again = runner.invoke(main, ["edition", "publish", "2026-06"])
     assert again.exit_code == 1
     assert "already published" in again.output

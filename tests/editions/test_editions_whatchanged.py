@@ -66,6 +66,10 @@ def test_unchanged_module_says_so_and_pending_changes_are_flagged(hub3: Path) ->
     assert "- No change since the May 2026 edition." in module_block(
         hub3, factset, "mod-x", ["score.alpha"]
     )
+    recheck = "verified: {}\n      status: vendor-reported"
+    edit_facts(hub3, recheck.format("2026-04-01"), recheck.format("2026-06-20"))
+    factset, _ = load(hub3)
+    assert "Since this edition" not in module_block(hub3, factset, "mod-b", ["price.alpha"])
     edit_facts(hub3, "value: 5.0", "value: 6.0")
     factset, _ = load(hub3)
     block = module_block(hub3, factset, "mod-b", ["price.alpha"])
