@@ -46,6 +46,10 @@ def test_calculator_formulas_agree_with_the_derived_facts(factset: FactSet) -> N
     assert isinstance(tco, Range) and isinstance(multiplier, Range)
     assert calc.tco_cost_per_day(gpu, multiplier.low) == pytest.approx(tco.low, rel=1e-9)
     assert calc.tco_cost_per_day(gpu, multiplier.high) == pytest.approx(tco.high, rel=1e-9)
+    ml_per_day = calc.engineering_per_day(_value(factset, "self-hosting.ml-engineering-cost"), 0, 1)
+    assert ml_per_day == pytest.approx(_value(factset, "ml-engineering-per-day"), rel=1e-9)
+    saving = calc.crossover_note(factset)["api_cost_at_crossover"] / gpu
+    assert saving == pytest.approx(_value(factset, "linear-saving-at-crossover"), rel=1e-9)
 
 
 def test_monthly_cost_agrees_with_the_even_mix_facts(factset: FactSet) -> None:
