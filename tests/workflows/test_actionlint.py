@@ -128,3 +128,5 @@ def test_publish_workflow_deploys_pages_on_new_editions() -> None:
     runs = "\n".join(s.get("run", "") for s in _steps(wf, "build"))
     assert "make data-checks" in runs
     assert "make site" in runs
+    build = next(s for s in _steps(wf, "build") if s.get("run") == "make site")
+    assert build["env"]["KHUB_SITE_URL"] == "${{ steps.pages.outputs.base_url }}/"
