@@ -21,12 +21,14 @@ NOJS = "These are the defaults. Turn on JavaScript to change the inputs."
 
 
 def calculator_helper(factset: FactSet) -> Callable[[str], Markup]:
-    """Return the Jinja helper calculator(name) for one fact set."""
-    data = export(factset)
+    """Return the Jinja helper calculator(name) for one fact set; builds the data on first use."""
+    cache: dict[str, Any] = {}
 
     def calculator(name: str) -> Markup:
         """Return the HTML mount of a calculator, showing its defaults and working."""
-        return render_calculator(data, str(name))
+        if "data" not in cache:
+            cache["data"] = export(factset)
+        return render_calculator(cache["data"], str(name))
 
     return calculator
 

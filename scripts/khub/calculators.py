@@ -253,9 +253,9 @@ def _breakeven_choices(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return options
 
 
-def _self_hosting(factset: FactSet, models: list[dict[str, Any]]) -> dict[str, Any]:
+def _self_hosting(factset: FactSet) -> dict[str, Any]:
     sh = "self-hosting."
-    choices = _breakeven_choices(models)
+    choices = _breakeven_choices(_price_models(factset))
     inputs = [
         number_input(
             "tokens_per_day",
@@ -433,7 +433,7 @@ def crossover_note(factset: FactSet) -> dict[str, Any]:
     }
 
 
-def _api_cost(factset: FactSet, models: list[dict[str, Any]]) -> dict[str, Any]:
+def _api_cost(factset: FactSet) -> dict[str, Any]:
     monthly = "reference-volume-monthly"
     half = number(factset, monthly) / 2
     inputs = [
@@ -455,13 +455,15 @@ def _api_cost(factset: FactSet, models: list[dict[str, Any]]) -> dict[str, Any]:
             f"Defaults: the reference volume of {show_fact(factset.facts[monthly])}, split "
             "equally between input and output, the hub's stated assumption."
         ),
-        "models": models,
+        "models": _price_models(factset),
         "formula": FORMULAS["monthly_cost"],
         "suffix": "/month",
     }
 
 
 def _decision(factset: FactSet) -> dict[str, Any]:
+    if _rules_path(factset) is None:
+        raise CalculatorError(f"the decision helper needs {RULES_PATH}, which is missing")
     rules = load_rules(factset)
     shown = {fid: show_fact(fact) for fid, fact in factset.facts.items()}
     variables: dict[str, Any] = {}
@@ -569,18 +571,32 @@ def _rules_path(factset: FactSet) -> Path | None:
     return path if path.is_file() else None
 
 
+_BUILDERS: dict[str, Callable[[FactSet], dict[str, Any]]] = {
+    "self-hosting-breakeven": _self_hosting,
+    "api-cost": _api_cost,
+    "decision-helper": _decision,
+}
+
+
 def export(factset: FactSet) -> dict[str, Any]:
-    """Return the calculator data: inputs with defaults from the facts, formulas, rules."""
-    models = _price_models(factset)
+    """Return the calculator data: inputs with defaults from the facts, formulas, rules.
+
+    A calculator whose facts this hub lacks is listed under "unavailable" with the reason,
+    and fails only where a page uses it; invalid decision rules raise DataError.
+    """
+    calculators: dict[str, Any] = {}
+    unavailable: dict[str, str] = {}
+    for name, build in _BUILDERS.items():
+        try:
+            calculators[name] = build(factset)
+        except CalculatorError as exc:
+            unavailable[name] = str(exc)
     return {
         "schema_version": SCHEMA_VERSION,
         "data_version": data_version(factset),
         "messages": MESSAGES,
-        "calculators": {
-            "self-hosting-breakeven": _self_hosting(factset, models),
-            "api-cost": _api_cost(factset, models),
-            "decision-helper": _decision(factset),
-        },
+        "calculators": calculators,
+        "unavailable": unavailable,
     }
 
 
@@ -629,8 +645,10 @@ def _numbers(value: Any) -> list[float]:
 def calculator_spec(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     """Return one calculator's description, or raise CalculatorError naming the known ones."""
     calculators: dict[str, Any] = data["calculators"]
+    if name in data.get("unavailable", {}):
+        raise CalculatorError(f"calculator '{name}' cannot be built: {data['unavailable'][name]}")
     if name not in calculators:
-        known = ", ".join(sorted(calculators))
+        known = ", ".join(NAMES)
         raise CalculatorError(f"unknown calculator '{name}' (use one of: {known})")
     return calculators[name]  # type: ignore[no-any-return]
 

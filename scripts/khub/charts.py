@@ -331,10 +331,14 @@ def chart_helper(factset: FactSet) -> Callable[[str], Markup]:
 
 
 def extra_files(factset: FactSet) -> dict[str, bytes]:
-    """Return every chart as a standalone SVG file: {"assets/charts/<name>.svg": bytes}."""
+    """Return each chart the facts allow as an SVG file: {"assets/charts/<name>.svg": bytes}."""
     files: dict[str, bytes] = {}
     for name in NAMES:
-        svg = accessible_svg(build_chart(factset, name))
+        try:
+            chart = build_chart(factset, name)
+        except KhubError:  # this hub lacks the chart's facts; chart(name) reports it on use
+            continue
+        svg = accessible_svg(chart)
         svg = (
             svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
             if "xmlns=" not in svg

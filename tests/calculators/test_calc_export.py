@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from calckit import copy_data, load_copy, replace_in
+from calckit import REPO, copy_data, load_copy, replace_in
 
 from khub import calculators as calc
+from khub import charts
 from khub.calculator_html import NOJS, calculator_helper
 from khub.model import FactSet, Range
 
@@ -116,3 +117,17 @@ def test_text_from_the_data_is_escaped(tmp_path: Path) -> None:
 def test_an_unknown_calculator_is_a_clear_error(factset: FactSet) -> None:
     with pytest.raises(calc.CalculatorError, match=r"unknown calculator 'breakeven'"):
         calculator_helper(factset)("breakeven")
+
+
+def test_a_hub_without_the_facts_fails_only_where_a_page_uses_a_calculator() -> None:
+    small = load_copy(REPO / "tests" / "fixtures" / "hub-small")
+    data = calc.export(small)
+    assert data["calculators"] == {}
+    assert "'api-blended-price'" in data["unavailable"]["self-hosting-breakeven"]
+    assert "data/decision-rules.yml" in data["unavailable"]["decision-helper"]
+    helper = calculator_helper(small)
+    with pytest.raises(calc.CalculatorError, match=r"calculator 'api-cost' cannot be built"):
+        helper("api-cost")
+    assert charts.extra_files(small) == {}
+    with pytest.raises(charts.ChartError, match=r"needs facts in the series swe-bench-verified"):
+        charts.chart_helper(small)("swe-bench-verified")
