@@ -470,7 +470,7 @@ def publish(
     _check_dates(root, factset, published)
     data = edition_data(factset, edition_id, published, previous, notes)
     target = root / EDITIONS_DIR / f"{edition_id}.yml"
-    write_atomic(target, dump_edition(data))
+    write_new(target, dump_edition(data))
     return target
 
 
@@ -671,17 +671,21 @@ def _no_nan(name: str) -> Any:
     raise ValueError(f"{name} is not a value")
 
 
-def write_atomic(target: Path, blob: bytes) -> None:
-    """Write a file in one step: a temporary file beside it, then os.replace."""
+def write_new(target: Path, blob: bytes) -> None:
+    """Write a new file in one step, never over an existing one (a racing publish loses)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(blob)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, target)  # atomic, and fails if target exists
+    except FileExistsError:
+        raise KhubError(f"{target}: already exists; another publish got there first") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 __all__ = [

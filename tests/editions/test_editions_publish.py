@@ -161,3 +161,14 @@ def test_a_fact_verified_after_the_publication_date_is_refused(hub: Path) -> Non
     )
     assert len(lines) == 3
     assert not (hub / "data" / "editions").exists()
+
+
+def test_a_racing_publish_never_overwrites(hub: Path) -> None:
+    from khub.editions import write_new
+
+    target = hub / "data" / "editions" / "2026-06.yml"
+    write_new(target, b"first\n")
+    with pytest.raises(KhubError, match="already exists; another publish got there first"):
+        write_new(target, b"second\n")
+    assert target.read_bytes() == b"first\n"
+    assert [p.name for p in target.parent.iterdir()] == ["2026-06.yml"]  # no temporary left
