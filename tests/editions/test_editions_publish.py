@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from testhub import edit_facts
 
 from khub.cli import main
-from khub.editions import publish, read_editions, verify
+from khub.editions import publish, read_editions, verify, write_new
 from khub.errors import DataError, KhubError, UsageError
 
 
@@ -164,8 +164,6 @@ def test_a_fact_verified_after_the_publication_date_is_refused(hub: Path) -> Non
 
 
 def test_a_racing_publish_never_overwrites(hub: Path) -> None:
-    from khub.editions import write_new
-
     target = hub / "data" / "editions" / "2026-06.yml"
     write_new(target, b"first\n")
     with pytest.raises(KhubError, match="already exists; another publish got there first"):
