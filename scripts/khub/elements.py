@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 from dataclasses import dataclass
 
@@ -27,6 +28,15 @@ class Freshness:
         return (self.today - fact.verified).days > self.stale_after_days
 
 
+def series_index(factset: FactSet) -> dict[str, list[Fact]]:
+    """Return the facts of every series in file order, in one pass over the facts."""
+    index: dict[str, list[Fact]] = {sid: [] for sid in factset.series}
+    for fact in factset.facts.values():
+        if fact.series is not None:
+            index.setdefault(fact.series, []).append(fact)
+    return index
+
+
 def fact_target(fact: Fact) -> tuple[str, str]:
     """Return (page, anchor) of a fact's own entry on the generated fact pages."""
     if fact.series is None:
@@ -36,7 +46,14 @@ def fact_target(fact: Fact) -> tuple[str, str]:
 
 def relative(target: str, page: str) -> str:
     """Return the link from page to target, both paths relative to build/docs."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    folder, name = posixpath.split(target)
+    up = _relative_folder(folder, posixpath.dirname(page))
+    return f"{up}/{name}" if up != "." else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_folder(folder: str, start: str) -> str:
+    return posixpath.relpath(folder or ".", start or ".")
 
 
 def fact_href(fact: Fact, page: str) -> str:

@@ -14,24 +14,26 @@ _SPACE = re.compile(r"\s+")
 _URL_SAFE = "/:?#@!$&+,;=%-._~"
 
 
-def _encode(text: str, safe: frozenset[str]) -> str:
-    out: list[str] = []
-    for char in _SPACE.sub(" ", text):
-        if char in safe or ord(char) > 127:
-            out.append(char)
-        else:
-            out.append(f"&#{ord(char)};")
-    return "".join(out)
+def _table(safe: frozenset[str]) -> dict[int, str]:
+    return {code: f"&#{code};" for code in range(128) if chr(code) not in safe}
+
+
+_TEXT_TABLE = _table(_TEXT_SAFE)
+_ATTR_TABLE = _table(_ATTR_SAFE)
+
+
+def _encode(text: str, table: dict[int, str]) -> str:
+    return _SPACE.sub(" ", text).translate(table)
 
 
 def md_text(text: str) -> str:
     """Return text that Markdown shows literally, inline: no markup, no HTML, one line."""
-    return _encode(text, _TEXT_SAFE)
+    return _encode(text, _TEXT_TABLE)
 
 
 def md_attr(text: str) -> str:
     """Return text safe inside a double-quoted attribute of an attr_list or an HTML tag."""
-    return _encode(text, _ATTR_SAFE)
+    return _encode(text, _ATTR_TABLE)
 
 
 def md_url(url: str) -> str:
@@ -45,7 +47,7 @@ def md_link(text: str, url: str) -> str:
 
 
 def json_bytes(data: Any) -> bytes:
-    """Return stable JSON (sorted keys, indented) with <, > and & escaped for HTML embedding."""
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    """Return stable, compact JSON (sorted keys) with <, > and & escaped for HTML embedding."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return (text + "\n").encode("utf-8")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from khub.elements import Freshness, source_label
-from khub.model import FactSet
+from khub.elements import Freshness, series_index, source_label
+from khub.model import Fact, FactSet
 from khub.render import Rendered, Renderer, Usage, output_digest
 
 MANIFEST_FORMAT = 1
@@ -40,6 +40,7 @@ class Fingerprints:
         self.factset = factset
         self.freshness = freshness
         self._memo: dict[tuple[str, str], str | None] = {}
+        self._by_series: dict[str, list[Fact]] | None = None
 
     def get(self, kind: str, key: str) -> str | None:
         """Return the fingerprint of a fact, series or source; None when it is gone."""
@@ -61,7 +62,9 @@ class Fingerprints:
             series = fs.series.get(key)
             if series is None:
                 return None
-            return digest(series.title, *(f.id for f in fs.series_facts(key)))
+            if self._by_series is None:
+                self._by_series = series_index(fs)
+            return digest(series.title, *(f.id for f in self._by_series[key]))
         source_record = fs.sources.get(key)
         return None if source_record is None else digest(repr(source_record))
 

@@ -14,6 +14,7 @@ from khub.elements import (
     fact_element,
     fact_target,
     relative,
+    series_index,
     value_text,
 )
 from khub.escape import json_bytes, md_link, md_text
@@ -77,13 +78,13 @@ def home_page(settings: HubSettings, modules: list[ModuleInfo], edition: str) ->
     return "\n".join(lines)
 
 
-def fact_index(factset: FactSet) -> str:
+def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
     """Return the fact index: every series and the derived facts, with counts."""
     lines = [front("Fact index") + "# Fact index", ""]
     lines += ["| Series | Unit | Facts | Source |", "|---|---|---|---|"]
     for sid, series in sorted(factset.series.items()):
         link = f"[{md_text(series.title)}]({sid}.md)"
-        count = len(factset.series_facts(sid))
+        count = len(by_series[sid])
         source = _source_link(factset, series.source, FACT_INDEX)
         lines.append(f"| {link} | {_unit(series.unit)} | {count} | {source} |")
     derived = [f for f in factset.facts.values() if f.series is None]
@@ -104,10 +105,11 @@ def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
     return f"[{title}]({relative(SOURCES_PAGE, page)}#{sid})"
 
 
-def series_page(sid: str, series: Series, factset: FactSet, freshness: Freshness) -> str:
+def series_page(
+    sid: str, series: Series, facts: list[Fact], factset: FactSet, freshness: Freshness
+) -> str:
     """Return the page of one series: each fact with value, dates, status, source, history."""
     page = f"facts/{sid}.md"
-    facts = factset.series_facts(sid)
     head = [front(series.title) + f"# {md_text(series.title)}", ""]
     head.append(
         f"Series `{sid}` · unit {_unit(series.unit)} · {len(facts)} facts · "
@@ -260,13 +262,14 @@ def site_pages(
 ) -> dict[str, bytes]:
     """Return every generated page besides the modules, by path in build/docs."""
     citing = cited_by(modules)
+    by_series = series_index(factset)
     pages: dict[str, str] = {
         "index.md": home_page(settings, modules, edition),
-        FACT_INDEX: fact_index(factset),
+        FACT_INDEX: fact_index(factset, by_series),
         SOURCES_PAGE: sources_page(factset, citing, modules),
     }
     for sid, series in factset.series.items():
-        pages[f"facts/{sid}.md"] = series_page(sid, series, factset, freshness)
+        pages[f"facts/{sid}.md"] = series_page(sid, series, by_series[sid], factset, freshness)
     if any(f.series is None for f in factset.facts.values()):
         pages[DERIVED_PAGE] = derived_page(factset, freshness)
     files = {path: text.encode("utf-8") for path, text in pages.items()}

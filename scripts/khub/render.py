@@ -26,7 +26,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from khub.content import CONTENT_DIR, prepare_template
-from khub.elements import FORMATS, Freshness, fact_element, footnote, value_text
+from khub.elements import (
+    FORMATS,
+    Freshness,
+    fact_element,
+    footnote,
+    series_index,
+    value_text,
+)
 from khub.errors import Problem
 from khub.escape import md_text
 from khub.fmt import format_pair
@@ -132,6 +139,7 @@ class Renderer:
         self.factset = factset
         self.freshness = freshness
         self.extra = dict(helpers or {})
+        self.by_series = series_index(factset)
         self.env = make_environment(root, cache_dir)
 
     def render(self, name: str, page: str) -> Rendered:
@@ -313,7 +321,7 @@ class _Helpers:
             hint = f"did you mean {', '.join(close)}?" if close else "see data/facts/"
             raise TemplateUseError(f"unknown series '{series_id}'", hint)
         self.usage.series[series_id] = None
-        facts = self.r.factset.series_facts(series_id)
+        facts = self.r.by_series[series_id]
         if only is None:
             return facts
         by_subject = {f.id[len(series_id) + 1 :]: f for f in facts}

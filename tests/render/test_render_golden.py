@@ -5,6 +5,7 @@ Regenerate them with `make goldens` (KHUB_REGENERATE_GOLDENS=1) and review the d
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -15,9 +16,19 @@ from khub.generate import GenerateResult
 GOLDENS = Path(__file__).parent / "goldens" / "hub-small"
 
 
+def readable(path: Path) -> bytes:
+    """Return a file's bytes; JSON re-indented so golden diffs read line by line."""
+    data = path.read_bytes()
+    if path.suffix != ".json":
+        return data
+    return (
+        json.dumps(json.loads(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ).encode()
+
+
 def generated(docs: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(docs).as_posix(): p.read_bytes()
+        p.relative_to(docs).as_posix(): readable(p)
         for p in sorted(docs.rglob("*"))
         if p.is_file() and "assets" not in p.relative_to(docs).parts
     }

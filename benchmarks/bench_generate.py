@@ -1,0 +1,151 @@
+"""Time `khub generate` against `mkdocs build` of the same output, on a hub of 1,000 modules.
+
+    python benchmarks/bench_generate.py [--modules 1000] [--sizes 250,500,1000]
+
+The hub comes from benchmarks/gen_hub.py: 20,000 facts, 2,000 derived, 500 sources and
+--modules modules citing 20 facts each. Measured, each command in its own process:
+cold generate (no build/, no .khub-cache/), mkdocs build --strict of that output, generate
+after a one-fact change, generate with nothing changed; peak memory of each; and the built
+site's size for each module count in --sizes (it should grow linearly).
+Targets (issue 3): cold generate ≤ 0.7× the build; one-fact change ≤ 10% of the build;
+peak memory ≤ 500 MB; site size linear in module count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "KHUB_TODAY": "2026-11-24",
+    "NO_MKDOCS_2_WARNING": "1",
+    "SOURCE_DATE_EPOCH": "1780272000",
+}
+PEAK = (
+    "import resource, subprocess, sys\n"
+    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stderr.write(p.stdout + p.stderr)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(p.returncode)\n"
+)
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run a command in its own process; return (wall seconds, peak RSS MB, its output)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK, *argv], cwd=cwd, env=ENV, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr}")
+    return wall, int(proc.stdout.strip()) / 1024, proc.stderr
+
+
+def make_hub(modules: int) -> Path:
+    """Generate (once) a hub with the given number of modules; return its folder."""
+    hub = HERE / "out" / f"hub-gen-{modules}"
+    if not (hub / "content").is_dir():
+        shutil.rmtree(hub, ignore_errors=True)
+        gen = [sys.executable, str(HERE / "gen_hub.py"), str(hub), "--modules", str(modules)]
+        subprocess.run(gen, check=True, capture_output=True)
+    shutil.copy(REPO / "mkdocs.yml", hub / "mkdocs.yml")
+    shutil.rmtree(hub / "templates", ignore_errors=True)
+    shutil.copytree(REPO / "templates" / "assets", hub / "templates" / "assets")
+    return hub
+
+
+def cold_generate(hub: Path) -> tuple[float, float, str]:
+    """Generate from nothing: no build/docs, no cache."""
+    shutil.rmtree(hub / "build", ignore_errors=True)
+    shutil.rmtree(hub / ".khub-cache", ignore_errors=True)
+    return measure([str(BIN / "khub"), "generate"], hub)
+
+
+def mkdocs_build(hub: Path, out: Path) -> tuple[float, float, str]:
+    """Build the generated output with mkdocs, strict."""
+    argv = [str(BIN / "mkdocs"), "build", "--strict", "-q", "-d", str(out)]
+    return measure(argv, hub)
+
+
+def change_one_fact(hub: Path) -> str:
+    """Change the first fact value of the first data file; return its id."""
+    path = hub / "data" / "facts" / "file-000.yml"
+    text = path.read_text(encoding="utf-8")
+    match = re.search(
+        r"^(\w[\w-]*):\n(?:.*\n)*?    ([\w-]+):\n(?:.*\n)*?      value: (.*)$", text, re.M
+    )
+    assert match is not None
+    old = match.group(3)
+    new = f"{float(old) + 0.5:.2f}"
+    path.write_text(text[: match.start(3)] + new + text[match.end(3) :], encoding="utf-8")
+    return f"{match.group(1)}.{match.group(2)}"
+
+
+def size_mb(folder: Path) -> float:
+    """Return the total size of the files under folder, in MB."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def rendered_count(output: str) -> str:
+    """Return the 'N module(s) rendered' part of khub generate's summary."""
+    found = re.search(r"(\d+) module\(s\) rendered", output)
+    return found.group(1) if found else "?"
+
+
+def main() -> None:
+    """Run the benchmark and print a Markdown table of the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=1000)
+    parser.add_argument("--sizes", default="250,500,1000")
+    args = parser.parse_args()
+    hub = make_hub(args.modules)
+    with tempfile.TemporaryDirectory(prefix="khub-bench-") as tmp:
+        cold, cold_mb, _ = cold_generate(hub)
+        build, build_mb, _ = mkdocs_build(hub, Path(tmp) / "site")
+        site = size_mb(Path(tmp) / "site")
+        fid = change_one_fact(hub)
+        one, one_mb, out = measure([str(BIN / "khub"), "generate"], hub)
+        noop, noop_mb, _ = measure([str(BIN / "khub"), "generate"], hub)
+    print(
+        f"| measure ({args.modules} modules, 20,000 facts) | seconds | ratio to build | peak MB |"
+    )
+    print("|---|---|---|---|")
+    print(f"| mkdocs build --strict | {build:.1f} | 1.00 | {build_mb:.0f} |")
+    print(f"| khub generate, cold | {cold:.1f} | {cold / build:.2f} | {cold_mb:.0f} |")
+    print(
+        f"| khub generate, one fact changed ({fid}; {rendered_count(out)} module(s) "
+        f"rendered) | {one:.1f} | {one / build:.3f} | {one_mb:.0f} |"
+    )
+    print(f"| khub generate, nothing changed | {noop:.1f} | {noop / build:.3f} | {noop_mb:.0f} |")
+    print(f"\nsite: {site:.1f} MB for {args.modules} modules")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        print("\n| modules | site MB | MB per extra module |\n|---|---|---|")
+        previous: tuple[int, float] | None = None
+        for count in sizes:
+            hub_n = make_hub(count)
+            with tempfile.TemporaryDirectory(prefix="khub-bench-") as tmp:
+                cold_generate(hub_n)
+                mkdocs_build(hub_n, Path(tmp) / "site")
+                total = size_mb(Path(tmp) / "site")
+            step = (
+                "" if previous is None else f"{(total - previous[1]) / (count - previous[0]):.3f}"
+            )
+            print(f"| {count} | {total:.1f} | {step} |")
+            previous = (count, total)
+
+
+if __name__ == "__main__":
+    main()
