@@ -80,17 +80,22 @@ def mkdocs_build(hub: Path, out: Path) -> tuple[float, float, str]:
 
 
 def change_one_fact(hub: Path) -> str:
-    """Change the first fact value of the first data file; return its id."""
-    path = hub / "data" / "facts" / "file-000.yml"
-    text = path.read_text(encoding="utf-8")
-    match = re.search(
-        r"^(\w[\w-]*):\n(?:.*\n)*?    ([\w-]+):\n(?:.*\n)*?      value: (.*)$", text, re.M
-    )
-    assert match is not None
-    old = match.group(3)
-    new = f"{float(old) + 0.5:.2f}"
-    path.write_text(text[: match.start(3)] + new + text[match.end(3) :], encoding="utf-8")
-    return f"{match.group(1)}.{match.group(2)}"
+    """Change the value of the first fact module-0000 uses; return its id."""
+    module = (hub / "content" / "module-0000.md").read_text(encoding="utf-8")
+    found = re.search(r'fact\("([^".]+)\.([^"]+)"\)', module)
+    assert found is not None
+    series, subject = found.groups()
+    for path in sorted((hub / "data" / "facts").glob("*.yml")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if f"{series}:" not in lines:
+            continue
+        at = lines.index(f"    {subject}:", lines.index(f"{series}:"))
+        at = next(i for i in range(at, len(lines)) if lines[i].startswith("      value: "))
+        value = float(lines[at].split(": ", 1)[1]) + 0.5
+        lines[at] = f"      value: {value:.2f}"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return f"{series}.{subject}"
+    raise SystemExit(f"no data file holds {series}.{subject}")
 
 
 def size_mb(folder: Path) -> float:

@@ -17,6 +17,8 @@ HOSTILE = (
     "{% if true %}yes{% endif %} *bold* _em_ [link](https://evil.example) | pipe `tick` \\ {: .x}"
 )
 
+HOSTILE_URL = 'https://bench.example.org/b?a=1&b="><img src=x onerror=alert(3)>(x)[y]'
+
 
 def _replace(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -29,6 +31,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = copy_hub(tmp_path_factory.mktemp("hostile") / "hub")
     quoted = json.dumps(HOSTILE)
     _replace(root / "data" / "sources.yml", "title: Bench leaderboard", f"title: {quoted}")
+    _replace(
+        root / "data" / "sources.yml",
+        "url: https://bench.example.org/board",
+        f"url: {json.dumps(HOSTILE_URL)}",
+    )
     _replace(root / "data" / "facts" / "bench.yml", "label: Model A", f"label: {quoted}")
     _replace(
         root / "data" / "facts" / "bench.yml",
@@ -114,3 +121,14 @@ def test_json_keeps_the_exact_value_and_no_raw_angle_brackets(hostile: Built) ->
     assert facts["facts"]["bench-score.model-a"]["label"] == HOSTILE
     modules = json.loads((api / "modules.json").read_text(encoding="utf-8"))
     assert modules["modules"]["alpha"]["title"] == HOSTILE
+
+
+def test_hostile_url_stays_one_inert_link(hostile: Built) -> None:
+    note = soup(hostile.site / "alpha" / "index.html").select_one("div.footnote li")
+    assert note is not None
+    links = [a for a in note.find_all("a") if "bench.example.org" in str(a.get("href"))]
+    assert len(links) == 1
+    assert links[0]["href"] == (
+        "https://bench.example.org/b?a=1&b=%22%3E%3Cimg%20src=x%20onerror=alert%283%29%3E%28x%29%5By%5D"
+    )
+    assert links[0].get_text() == HOSTILE_URL
