@@ -83,8 +83,11 @@ class FactRecord(Record):
 
     value: Value
     label: str | None = None
-    unit: str | None = Field(default=None, description="overrides the series unit",
-                             json_schema_extra={"enum": [*UNITS, None]})
+    unit: str | None = Field(
+        default=None,
+        description="overrides the series unit",
+        json_schema_extra={"enum": [*UNITS, None]},
+    )
     as_of: dt.date = Field(description="when the value was true or reported")
     verified: dt.date = Field(description="when a check or an editor last confirmed it")
     status: Status
