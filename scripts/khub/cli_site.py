@@ -19,9 +19,20 @@ _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY,
 
 
 def run_generate(root: Path, today: dt.date | None = None, cache: bool = True) -> GenerateResult:
-    """Load the data and generate build/docs with every installed extension."""
+    """Load the data and generate build/docs with calculators, charts and what-changed blocks."""
+    from khub import calculators, charts, whatchanged
+    from khub.calculator_html import calculator_helper
+
     factset, _ = load(root, today=today)
-    return generate_docs(root, factset, today=today, cache=cache)
+    return generate_docs(
+        root,
+        factset,
+        helpers={"calculator": calculator_helper(factset), "chart": charts.chart_helper(factset)},
+        module_preamble=whatchanged.module_preamble(root, factset),
+        extra_files=[calculators.extra_files, charts.extra_files, whatchanged.extra_files],
+        today=today,
+        cache=cache,
+    )
 
 
 def _summary(result: GenerateResult) -> str:
