@@ -17,6 +17,7 @@ SCHEMA_OF = {
     "facts": "facts.schema.json",
     "sources": "sources.schema.json",
     "derived": "derived.schema.json",
+    "rules": "decision-rules.schema.json",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from khub.cachedir import cache_root
 from khub.check import extract as methods
 from khub.check.http import FetchConfig, IPNetwork, Progress
 from khub.check.report import render_json, render_markdown
@@ -25,10 +26,11 @@ EXIT_APPLY_FAILED = 3
 HELP = """Re-check facts against their sources and report what changed.
 
 Checks FACT ids (or globs such as 'api-*-price.*'), or every fact with a `check:` block when
-none is given. Each URL is fetched once per run, through an HTTP cache in .khub-cache/http
-revalidated with ETag/Last-Modified. The report (Markdown, ready as a pull-request body) is
-printed on stdout; --json prints the JSON report instead; --report DIR writes both as
-DIR/check-report.md and DIR/check-report.json. Progress goes to stderr.
+none is given. Each URL is fetched once per run, through an HTTP cache (outside the work
+tree, see khub.cachedir) revalidated with ETag/Last-Modified. The report (Markdown, ready as
+a pull-request body) is printed on stdout; --json prints the JSON report instead;
+--report DIR writes both as DIR/check-report.md and DIR/check-report.json. Progress goes
+to stderr.
 
 \b
 Outcomes (one per fact):
@@ -43,7 +45,7 @@ Outcomes (one per fact):
   unreachable  timeout, connection refused, HTTP error after retries (with the status),
                redirect loop, private address, body over the size cap
   manual       `manual: true`, no extractor: the link is checked and a change of the page's
-               sha256 since the last run is reported (state in .khub-cache/check/)
+               sha256 since the last run is reported (state in the hub's cache folder)
 
 \b
 Evidence for every fact: final URL, HTTP status, fetch time, sha256 of the body and a short
@@ -199,7 +201,7 @@ def check(
         max_bytes=max_bytes,
         allow_private=allow_private,
         allow_networks=_networks(allow_networks),
-        cache_dir=None if no_cache else Path(".khub-cache") / "http",
+        cache_dir=None if no_cache else cache_root(Path()) / "http",
     )
     options = CheckOptions(root=Path(), max_jump=max_jump, fetch=config, progress=_Bar())
     try:

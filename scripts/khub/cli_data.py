@@ -16,14 +16,14 @@ from khub.errors import DataError, KhubError, Problem
 @click.command()
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
-@click.option("--no-cache", is_flag=True, help="Parse every file again (ignore .khub-cache/).")
+@click.option("--no-cache", is_flag=True, help="Parse every file again (ignore the cache).")
 @click.pass_context
 def validate(ctx: click.Context, strict: bool, as_json: bool, no_cache: bool) -> None:
     """Load and check every data file; report every problem at once.
 
     Problems print one per line as path:line: what is wrong (how to fix it), errors first.
     Exit 1 on any error (or any warning with --strict), 0 otherwise. Nothing under data/,
-    build/ or site/ is written; parses are cached in .khub-cache/ by content hash.
+    build/ or site/ is written; parses are cached outside the work tree by content hash.
     """
     from khub.cli import print_problems
     from khub.summary import summarize

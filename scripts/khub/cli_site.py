@@ -54,7 +54,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @click.command(name="generate")
 @click.option("--today", help=_TODAY_HELP)
-@click.option("--no-cache", is_flag=True, help="Render every page again (ignore .khub-cache/).")
+@click.option("--no-cache", is_flag=True, help="Render every page again (ignore the cache).")
 def generate(today: str | None, no_cache: bool) -> None:
     """Write build/docs/: module pages, fact pages, sources, API JSON.
 

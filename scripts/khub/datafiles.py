@@ -18,9 +18,12 @@ from typing import Any
 from khub import __version__
 from khub.errors import Problem
 from khub.report import ProblemLog
-from khub.yamlio import parse, read_text
+from khub.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
 
-_CACHE_FORMAT = f"khub-{__version__}-1".encode()
+# Bump RULES whenever the YAML reader's rules change (a tag newly refused, say), so that
+# files parsed under the old rules are parsed again.
+RULES = 2
+_CACHE_FORMAT = f"khub-{__version__}-rules{RULES}".encode()
 _POOL_MIN_BYTES = 1024 * 1024
 
 
@@ -43,6 +46,8 @@ def discover(root: Path) -> list[tuple[str, Path]]:
     found.extend(("facts", p) for p in sorted((data / "facts").glob("*.yml")))
     if (data / "derived.yml").exists():
         found.append(("derived", data / "derived.yml"))
+    if (data / "decision-rules.yml").exists():
+        found.append(("rules", data / "decision-rules.yml"))
     return found
 
 
@@ -50,6 +55,9 @@ def read_all(root: Path, log: ProblemLog, cache_dir: Path | None) -> list[DataFi
     """Read and parse every data file; problems go to the log, good files are returned."""
     entries = []
     for kind, path in discover(root):
+        if path.stat().st_size > MAX_FILE_BYTES:
+            log.add(too_large(path.relative_to(root).as_posix(), path.stat().st_size))
+            continue
         raw = path.read_bytes()
         entries.append(
             (kind, path.relative_to(root).as_posix(), raw, hashlib.sha256(raw).hexdigest())

@@ -88,7 +88,7 @@ def _refs_known(
         if ref in known:
             continue
         ok = False
-        if ref.split(".")[0] in broken:
+        if ref in broken or ref.split(".")[0] in broken:
             continue  # its own series failed validation; that error is reported already
         log.error(path, keypath, f"{formula.id}: unknown fact '{ref}'", _unknown_hint(ref, known))
     return ok

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from khub.cachedir import cache_root
 from khub.content import ModuleSource, read_modules
 from khub.elements import Freshness
 from khub.errors import DataError, Problem
@@ -20,7 +21,6 @@ from khub.render import Helper, Rendered, Renderer, RenderError
 from khub.settings import load_settings
 
 BUILD_DOCS = "build/docs"
-CACHE_DIR = ".khub-cache"
 ASSETS_DIR = "templates/assets"
 NO_EDITION = "working draft"
 RESERVED_SERIES = frozenset({"index", "derived"})
@@ -58,15 +58,15 @@ def generate(
     freshness = Freshness(today or today_default(), settings.stale_after_days)
     modules, problems = read_modules(root)
     problems += _series_problems(factset)
-    cache_root = root / CACHE_DIR if cache else None
+    cache_dir = cache_root(root) if cache else None
     renderer = Renderer(
         root,
         factset,
         freshness,
         helpers=helpers,
-        cache_dir=cache_root / "jinja" if cache_root else None,
+        cache_dir=cache_dir / "jinja" if cache_dir else None,
     )
-    manifest = Manifest.load(cache_root / "generate" / "manifest.json" if cache_root else None)
+    manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
     renders, rendered, reused = _render_modules(root, modules, renderer, manifest, problems)
     if problems:
         raise DataError(problems)

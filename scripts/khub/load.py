@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from khub.cachedir import cache_root
 from khub.clock import today_default
 from khub.datafiles import DataFile, read_all
 from khub.derive import derive_all, evaluate_claims
@@ -27,7 +29,7 @@ def load(
     if not (root / "data").is_dir():
         log.add(Problem("data", 0, "no data/ folder here", "run khub from the hub's top folder"))
         raise DataError(log.located())
-    cache_dir = root / ".khub-cache" / "yaml" if cache else None
+    cache_dir = cache_root(root) / "yaml" if cache else None
     files = read_all(root, log, cache_dir)
     factset = FactSet(root=str(root), files={f.path: f.sha256 for f in files})
     _build(files, factset, today or today_default(), log)
@@ -37,19 +39,52 @@ def load(
     return factset, problems
 
 
+@dataclass
+class _Context:
+    """What one load knows so far, shared by the readers of each file kind."""
+
+    factset: FactSet
+    today: dt.date
+    log: ProblemLog
+    broken: set[str] = field(default_factory=set)  # ids whose own errors are reported
+    sources_known: bool = True  # False when sources.yml could not be read at all
+    broken_sources: set[str] = field(default_factory=set)
+    origin: dict[str, str] = field(default_factory=dict)
+
+
 def _build(files: list[DataFile], factset: FactSet, today: dt.date, log: ProblemLog) -> None:
+    ctx = _Context(factset, today, log)
+    ctx.sources_known = any(f.kind == "sources" for f in files) or not any(
+        p.endswith("sources.yml") for p in _unparsed(log)
+    )
     for f in files:
         if f.kind == "sources":
-            _read_sources(f, factset, log)
-    broken: set[str] = set()
-    origin: dict[str, str] = {}
+            _read_sources(f, ctx)
     for f in files:
         if f.kind == "facts":
-            _read_facts(f, factset, today, log, broken, origin)
+            _read_facts(f, ctx)
     for f in files:
         if f.kind == "derived":
-            _read_derived(f, factset, log, broken)
+            _read_derived(f, factset, log, ctx.broken)
+    if any(f.kind == "rules" for f in files) and not log.has_errors:
+        _check_rules(factset, log)
     _warn_sources(factset, log)
+
+
+def _check_rules(factset: FactSet, log: ProblemLog) -> None:
+    """Check the decision rules against the facts they name."""
+    from khub.decision_rules import load_rules
+
+    try:
+        load_rules(factset)
+    except DataError as exc:
+        for problem in exc.problems:
+            log.add(problem)
+
+
+def _unparsed(log: ProblemLog) -> list[str]:
+    """Return the files that failed to parse (their problems carry no key path)."""
+    return [p.path for p in log.problems if p.severity == "error" and not p.keypath]
 
 
 def _mapping(f: DataFile, log: ProblemLog, what: str) -> dict[str, Any] | None:
@@ -64,64 +99,79 @@ def _mapping(f: DataFile, log: ProblemLog, what: str) -> dict[str, Any] | None:
     return f.data
 
 
-def _read_sources(f: DataFile, factset: FactSet, log: ProblemLog) -> None:
-    data = _mapping(f, log, "source ids")
+def _read_sources(f: DataFile, ctx: _Context) -> None:
+    data = _mapping(f, ctx.log, "source ids")
+    if data is None:
+        ctx.sources_known = False
     for sid, raw in (data or {}).items():
-        source = validate(Source, raw, f.path, (str(sid),), log)
-        if source is not None:
-            factset.sources[str(sid)] = source
+        source = validate(Source, raw, f.path, (str(sid),), ctx.log)
+        if source is None:
+            ctx.broken_sources.add(str(sid))
+        else:
+            ctx.factset.sources[str(sid)] = source
 
 
-def _read_facts(
-    f: DataFile,
-    factset: FactSet,
-    today: dt.date,
-    log: ProblemLog,
-    broken: set[str],
-    origin: dict[str, str],
-) -> None:
-    data = _mapping(f, log, "series ids")
+def _read_facts(f: DataFile, ctx: _Context) -> None:
+    data = _mapping(f, ctx.log, "series ids")
     for sid, raw in (data or {}).items():
         sid = str(sid)
-        if sid in origin:
-            log.error(
+        if sid in ctx.origin:
+            ctx.log.error(
                 f.path,
                 (sid,),
                 f"series '{sid}' is defined twice",
-                f"it is also in {origin[sid]}; fact ids must be unique across files",
+                f"it is also in {ctx.origin[sid]}; fact ids must be unique across files",
             )
             continue
-        origin[sid] = f.path
-        series = validate(Series, raw, f.path, (sid,), log)
-        if series is None:
-            broken.add(sid)
+        ctx.origin[sid] = f.path
+        series = validate(Series, raw, f.path, (sid,), ctx.log)
+        if series is None or not _series_refs_ok(sid, series, f.path, ctx):
+            ctx.broken.add(sid)
             continue
-        factset.series[sid] = series
-        _add_series_facts(sid, series, f.path, factset, today, log)
+        ctx.factset.series[sid] = series
+        _add_series_facts(sid, series, f.path, ctx)
 
 
-def _add_series_facts(
-    sid: str, series: Series, path: str, factset: FactSet, today: dt.date, log: ProblemLog
-) -> None:
+def _series_refs_ok(sid: str, series: Series, path: str, ctx: _Context) -> bool:
+    """Report a series' own unknown unit or source once, at its line; False drops it."""
+    if series.source is not None:
+        _check_source(sid, series.source, path, (sid, "source"), ctx)
+    if get_unit(series.unit) is None:
+        ctx.log.error(
+            path, (sid, "unit"), f"{sid}: unknown unit '{series.unit}'", _unit_hint(series.unit)
+        )
+        return False
+    return True
+
+
+def _unit_hint(name: str) -> str:
+    close = difflib.get_close_matches(name, UNITS, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"one of {', '.join(UNITS)}"
+
+
+def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> None:
     for subject, record in series.facts.items():
         fid = f"{sid}.{subject}"
         keypath = (sid, "facts", subject)
-        unit_name = record.unit or series.unit
-        unit = get_unit(unit_name)
+        unit = get_unit(record.unit or series.unit)
         if unit is None:
-            close = difflib.get_close_matches(unit_name, UNITS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"one of {', '.join(UNITS)}"
-            log.error(
+            ctx.log.error(
                 path,
-                (*keypath, "unit") if record.unit else (sid, "unit"),
-                f"{fid}: unknown unit '{unit_name}'",
-                hint,
+                (*keypath, "unit"),
+                f"{fid}: unknown unit '{record.unit}'",
+                _unit_hint(str(record.unit)),
             )
+            ctx.broken.add(fid)
             continue
         source = record.source or series.source
-        _check_source(fid, source, path, keypath, factset, log)
-        check_fact(record, series, unit, Where(path, keypath, fid), today, log)
-        factset.facts[fid] = Fact(
+        if source is None:
+            ctx.log.error(
+                path, keypath, f"{fid}: no source", "add 'source:' to the series or the fact"
+            )
+        elif record.source is not None:
+            _check_source(fid, source, path, (*keypath, "source"), ctx)
+        check_fact(record, series, unit, Where(path, keypath, fid), ctx.today, ctx.log)
+        ctx.factset.facts[fid] = Fact(
             id=fid,
             label=record.label or subject,
             unit=unit,
@@ -141,19 +191,15 @@ def _add_series_facts(
 
 
 def _check_source(
-    fid: str,
-    source: str | None,
-    path: str,
-    keypath: tuple[str, ...],
-    factset: FactSet,
-    log: ProblemLog,
+    owner: str, source: str, path: str, keypath: tuple[str, ...], ctx: _Context
 ) -> None:
-    if source is None:
-        log.error(path, keypath, f"{fid}: no source", "add 'source:' to the series or the fact")
-    elif source not in factset.sources:
-        close = difflib.get_close_matches(source, factset.sources, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "add it to data/sources.yml"
-        log.error(path, (*keypath, "source"), f"{fid}: unknown source '{source}'", hint)
+    """Report a citation of a source that does not exist (unless sources.yml itself failed)."""
+    known = ctx.factset.sources
+    if source in known or source in ctx.broken_sources or not ctx.sources_known:
+        return
+    close = difflib.get_close_matches(source, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "add it to data/sources.yml"
+    ctx.log.error(path, keypath, f"{owner}: unknown source '{source}'", hint)
 
 
 def _read_derived(f: DataFile, factset: FactSet, log: ProblemLog, broken: set[str]) -> None:

@@ -92,7 +92,7 @@ class Entry:
 
 @dataclass
 class Manifest:
-    """Per-module entries, stored as JSON in .khub-cache/."""
+    """Per-module entries, stored as JSON in the hub's cache folder."""
 
     path: Path | None
     entries: dict[str, Entry] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from khub.decision_rules import RulesFile
 from khub.model import DerivedFile, Series, Slug, Source
 
 SCHEMA_DIR = Path("data") / "schema"
@@ -26,6 +27,10 @@ def schemas() -> dict[str, dict[str, Any]]:
             TypeAdapter(dict[Slug, Source]).json_schema(),
         ),
         "derived.schema.json": ("khub derived facts and claims", DerivedFile.model_json_schema()),
+        "decision-rules.schema.json": (
+            "khub decision rules of the decision helper",
+            RulesFile.model_json_schema(),
+        ),
     }
     return {
         name: {"$schema": _DIALECT, "title": title, **body} for name, (title, body) in kinds.items()

@@ -1,7 +1,8 @@
 """The outcome of validating a hub, remembered by the hash of everything it depends on.
 
 Validation is a pure function of the data files' bytes, the code and today's date, so a
-repeated `khub validate` over unchanged files answers from .khub-cache/ without parsing.
+repeated `khub validate` over unchanged files answers from its cache (see khub.cachedir)
+without parsing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khub import __version__
+from khub.cachedir import cache_root
 from khub.datafiles import discover
 from khub.errors import DataError, Problem
 
@@ -32,7 +34,7 @@ class Summary:
 def summarize(root: Path, today: dt.date, cache: bool = True) -> Summary:
     """Validate the hub at root, from the cache when nothing it depends on changed."""
     key = _key(root, today)
-    path = root / ".khub-cache" / "validate" / f"{key}.json"
+    path = cache_root(root) / "validate" / f"{key}.json"
     if cache and path.exists():
         return _restore(path)
     from khub.load import load

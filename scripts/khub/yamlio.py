@@ -66,16 +66,20 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
         self.first_line = first_line
 
 
+def too_large(path: str, size: int) -> Problem:
+    """Return the problem of a data file over the size limit."""
+    return Problem(
+        path,
+        1,
+        f"file is {size / 1024 / 1024:.1f} MB, over the 5 MB limit for a data file",
+        "split it into several files",
+    )
+
+
 def read_text(path: str, data: bytes) -> tuple[str | None, Problem | None]:
     """Decode a data file's bytes, refusing empty, binary, huge and non-UTF-8 files."""
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data) / 1024 / 1024:.1f} MB"
-        return None, Problem(
-            path,
-            1,
-            f"file is {size}, over the 5 MB limit for a data file",
-            "split it into several files",
-        )
+        return None, too_large(path, len(data))
     if b"\x00" in data:
         return None, Problem(
             path,

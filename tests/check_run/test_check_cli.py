@@ -8,6 +8,8 @@ from typing import Any
 from click.testing import Result
 from pytest_httpserver import HTTPServer
 
+from khub.cachedir import cache_root
+
 from .conftest import Hub, run_khub
 
 
@@ -121,7 +123,7 @@ def test_manual_page_fingerprint_is_compared_with_the_last_run(hub: Hub) -> None
     first = _outcomes(hub.run(fact, "--json"))[fact]
     assert (first["outcome"], first["new"]) == ("manual", None)
     assert first["reason"].startswith("first check: page fingerprint")
-    state = json.loads((hub.root / ".khub-cache/check/fingerprints.json").read_text())
+    state = json.loads((cache_root(hub.root) / "check/fingerprints.json").read_text())
     assert state["pages"] == {f"{hub.base}/benchmarks.html": first["evidence"]["sha256"]}
     again = _outcomes(hub.run(fact, "--json"))[fact]
     assert again["reason"] == "page unchanged since the last check"

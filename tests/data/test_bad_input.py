@@ -359,10 +359,6 @@ def test_a_broken_series_hides_only_itself(tmp_path: Path, monkeypatch: pytest.M
 # --- the parse cache cannot change what validate sees ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datafiles.py trusts .khub-cache/ inside the hub: a planted entry hides the file",
-)
 def test_a_planted_cache_entry_cannot_hide_a_bad_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

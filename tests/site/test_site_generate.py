@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sitekit import TODAY, copy_hub
 
+from khub.cachedir import cache_root
 from khub.cli import main
 from khub.errors import DataError
 from khub.generate import GenerateResult, generate
@@ -47,7 +48,7 @@ def test_second_run_writes_nothing_and_renders_nothing(hub: Path) -> None:
     second = run(hub)
     assert (second.written, second.deleted, second.rendered) == ([], [], [])
     assert second.reused == ["alpha", "beta"]
-    assert list((hub / ".khub-cache" / "jinja").iterdir())
+    assert list((cache_root(hub) / "jinja").iterdir())
 
 
 def test_one_fact_change_renders_only_pages_using_it(hub: Path) -> None:

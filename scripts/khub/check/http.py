@@ -114,7 +114,7 @@ class FetchConfig:
     per_host: int = 4  # concurrent requests to one host name
     allow_private: bool = False  # allow every non-public address (never in production)
     allow_networks: tuple[IPNetwork, ...] = ()  # non-public networks allowed nonetheless
-    cache_dir: Path | None = None  # e.g. .khub-cache/http; None: no cache, no 304s
+    cache_dir: Path | None = None  # e.g. cache_root(root) / "http"; None: no cache, no 304s
     user_agent: str = USER_AGENT
     trust_env: bool = False  # use proxy variables and .netrc from the environment
 

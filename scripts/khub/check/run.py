@@ -11,7 +11,7 @@ Every fact with a `check` block gets exactly one outcome:
 - rejected: the new value fails validation (unit, choices, bounds) or jumps by more than
   max_jump (a share of the old value, default 0.5): reported, never written;
 - manual: no extractor; the link is checked and the page's sha256 compared with the last
-  run's (kept in .khub-cache/check/fingerprints.json, never in data/).
+  run's (kept in the hub's cache folder, khub.cachedir, never in data/).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from khub.cachedir import cache_root
 from khub.check import extract as methods
 from khub.check.extract import ExtractError, Extraction, NotFound, SpecError
 from khub.check.http import (
@@ -60,7 +61,7 @@ NEEDS_ATTENTION: frozenset[str] = frozenset({"rejected", "not-found", "unreachab
 RUN_OPTIONS = frozenset({"max_jump"})
 DEFAULT_MAX_JUMP = 0.5
 REL_TOL = 1e-9
-STATE_FILE = Path(".khub-cache") / "check" / "fingerprints.json"
+STATE_FILE = Path("check") / "fingerprints.json"  # under khub.cachedir.cache_root
 
 FactValue = float | Range | Licence | str | None
 _RANGE = re.compile(r"^\s*(.*?\d.*?)\s*(?:–|—|-|\bto\b|\.\.)\s*(.*\d.*?)\s*$")
@@ -166,7 +167,7 @@ def run_check(
                 options.progress(progress)
 
         fetched = fetcher.fetch_all(list(kinds), kinds, progress=done)
-    state = options.root / STATE_FILE
+    state = cache_root(options.root) / STATE_FILE
     outcomes = _fingerprints(state, outcomes)
     results = [r for r in fetched.values() if isinstance(r, FetchResult)]
     return CheckRun(
