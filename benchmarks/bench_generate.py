@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from khub.cachedir import cache_root
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BIN = Path(sys.executable).parent
@@ -70,6 +72,7 @@ def cold_generate(hub: Path) -> tuple[float, float, str]:
     """Generate from nothing: no build/docs, no cache."""
     shutil.rmtree(hub / "build", ignore_errors=True)
     shutil.rmtree(hub / ".khub-cache", ignore_errors=True)
+    shutil.rmtree(cache_root(hub), ignore_errors=True)
     return measure([str(BIN / "khub"), "generate"], hub)
 
 
