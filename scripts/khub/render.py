@@ -34,7 +34,7 @@ from khub.elements import (
     series_index,
     value_text,
 )
-from khub.errors import Problem
+from khub.errors import KhubError, Problem
 from khub.escape import md_text
 from khub.fmt import format_pair
 from khub.model import Fact, FactSet
@@ -180,6 +180,8 @@ class Renderer:
             return Problem(path, line, f"no template '{exc.name}'", "look in templates/")
         if isinstance(exc, TemplateSyntaxError):
             return Problem(path, line, f"template syntax error: {exc.message}", "")
+        if isinstance(exc, KhubError):
+            return Problem(path, line, str(exc), "")
         if isinstance(exc, TemplateError | TypeError | ValueError):
             return Problem(path, line, f"template error: {exc}", "check the helper's arguments")
         return Problem(path, line, f"{type(exc).__name__}: {exc}", "")

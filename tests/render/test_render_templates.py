@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from renderkit import write_module
 
-from khub.errors import DataError
+from khub.errors import DataError, NotFoundError
 from khub.generate import GenerateResult
 
 Run = Callable[..., GenerateResult]
@@ -200,3 +200,14 @@ def test_front_matter_problems_are_located(hub: Path, run_generate: Run) -> None
     assert found[0].startswith("content/delta.md:3: module 'other' differs from the file name")
     assert found[1].startswith("content/gamma.md:")
     assert "front matter 'summary': Field required" in found[1]
+
+
+def test_supplied_helper_errors_are_located(hub: Path, run_generate: Run) -> None:
+    def calculator(name: str) -> str:
+        raise NotFoundError(f"unknown calculator '{name}'")
+
+    with pytest.raises(DataError) as info:
+        run_generate(helpers={"calculator": calculator})
+    assert [str(p) for p in info.value.problems] == [
+        "content/alpha.md:19: unknown calculator 'break-even'"
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitekit import TODAY, copy_hub
+from sitekit import TODAY, copy_hub, without_widgets
 
 from khub.cachedir import cache_root
 from khub.cli import main
@@ -155,7 +155,7 @@ def test_extra_files_cannot_escape_or_replace(hub: Path, path: str, message: str
 
 
 def test_cli_generate_and_build(hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(hub)
+    monkeypatch.chdir(without_widgets(hub))
     monkeypatch.setenv("KHUB_TODAY", TODAY.isoformat())
     runner = CliRunner()
     result = runner.invoke(main, ["generate"])

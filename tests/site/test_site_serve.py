@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sitekit import TODAY, copy_hub
+from sitekit import TODAY, copy_hub, without_widgets
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def page_has(url: str, text: str) -> Callable[[], bool]:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    hub = copy_hub(tmp_path / "hub")
+    hub = without_widgets(copy_hub(tmp_path / "hub"))
     port = free_port()
     env = dict(os.environ, KHUB_TODAY=TODAY.isoformat(), NO_MKDOCS_2_WARNING="1")
     proc = subprocess.Popen(
