@@ -1,12 +1,19 @@
-"""The repository's own hub (content/, data/, templates/) generates and builds strictly."""
+"""The repository's own hub, with every extension wired as `khub build` does, builds strictly."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from htmlcheck import broken_links, fact_elements, outside_loads, pages
-from sitekit import REPO, Built, build_hub
+from htmlcheck import broken_links, fact_elements, outside_loads, pages, soup
+from sitekit import REPO, TODAY, Built
+
+from khub.cli_site import run_generate
+from khub.load import load
+from khub.site import mkdocs_build
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +25,9 @@ def repo_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
     for name in ("content", "data", "templates"):
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    return build_hub(root)
+    run_generate(root, TODAY)
+    factset, _ = load(root, today=TODAY)
+    return Built(root, mkdocs_build(root), factset)
 
 
 def test_every_module_page_exists_with_traceable_facts(repo_site: Built) -> None:
@@ -36,3 +45,30 @@ def test_links_resolve_and_nothing_loads_from_outside(repo_site: Built) -> None:
     assert len(pages(repo_site.site)) > 5
     assert broken_links(repo_site.site) == []
     assert outside_loads(repo_site.site) == []
+
+
+def test_zensical_builds_the_same_module_content(repo_site: Built) -> None:
+    out = repo_site.root / "site-zensical"
+    config = (repo_site.root / "mkdocs.yml").read_text(encoding="utf-8")
+    (repo_site.root / "zensical.yml").write_text(
+        config.replace("site_dir: site", "site_dir: site-zensical"), encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "zensical"), "build", "--strict", "-f", "zensical.yml"],
+        cwd=repo_site.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for path in sorted((REPO / "content").glob("*.md")):
+        ours = repo_site.site / path.stem / "index.html"
+        theirs = out / path.stem / "index.html"
+        expected = [(e["data-fact-id"], e["title"], e["href"]) for e in fact_elements(ours)]
+        assert [
+            (e["data-fact-id"], e["title"], e["href"]) for e in fact_elements(theirs)
+        ] == expected
+        assert len(soup(theirs).select("div.footnote li")) == len(
+            soup(ours).select("div.footnote li")
+        )
