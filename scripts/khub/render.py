@@ -1,4 +1,18 @@
-"""Render module templates in a sandbox: strict names, khub helpers, located errors."""
+"""Render module templates in a sandbox: strict names, khub helpers, located errors.
+
+Helpers a module can call (anything else fails with content/FILE.md:LINE):
+
+    {{ fact("series.subject") }}            80.2%, as a link to the fact's page with a tooltip
+    {{ fact(id, fmt="label"|"as_of"|"verified"|"status"|"id"|"tier"|"name") }}
+    {{ fact(id, decimals=1, cite=True) }}   fixed decimals; add the source's footnote
+    {{ fact_pair(input_id, output_id) }}    $5 / $25 per million tokens (one unit, said once)
+    {{ cite("source-id") }}                 [^N], numbered per module in order of first use
+    {{ series_table("series", columns=["label", "value", "as_of", "verified", "status",
+                    "source", "note"], only=["subject", ...], label="Model") }}
+    {{ calculator("name") }}, {{ chart("name") }}
+
+Fenced code blocks are literal (their {{ }} are not evaluated); elsewhere use {% raw %}.
+"""
 
 from __future__ import annotations
 
