@@ -150,3 +150,12 @@ def test_failed_build_leaves_site_as_it_was(tmp_path: Path) -> None:
     assert after == before
     assert [p.name for p in hub.root.iterdir() if p.name.startswith(".site-")] == []
     shutil.rmtree(hub.root / "build")
+
+
+def test_site_url_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KHUB_SITE_URL", "http://127.0.0.1:8123/hub/")
+    site = build_hub(copy_hub(tmp_path / "hub")).site
+    canonical = soup(site / "alpha" / "index.html").find("link", rel="canonical")
+    assert canonical is not None and canonical["href"] == "http://127.0.0.1:8123/hub/alpha/"
