@@ -47,12 +47,18 @@ def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
             check=False,
         )
         if proc.returncode != 0:
-            output = (proc.stdout + proc.stderr).strip()
+            output = _problems(proc.stdout + proc.stderr)
             raise BuildError(f"mkdocs build --strict failed; site/ is unchanged:\n{output}")
         _swap(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _problems(output: str) -> str:
+    """Return the warning and error lines of mkdocs output (all of it when there are none)."""
+    lines = [ln for ln in output.splitlines() if ln.startswith(("WARNING", "ERROR", "Aborted"))]
+    return "\n".join(lines) if lines else output.strip()
 
 
 def _swap(new: Path, target: Path) -> None:
