@@ -107,7 +107,16 @@ def command_help() -> str:
     return "\n\n".join(parts)
 
 
-@click.command(help=command_help())
+class _CheckCommand(click.Command):
+    """`khub check`, whose long help (every method's documentation) is built when shown."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the full help, importing the method modules only now."""
+        self.help = command_help()
+        super().format_help_text(ctx, formatter)
+
+
+@click.command(cls=_CheckCommand, help=HELP)
 @click.argument("facts", nargs=-1)
 @click.option("--apply", "apply_", is_flag=True, help="Write confirmed and changed facts to data/.")
 @click.option(

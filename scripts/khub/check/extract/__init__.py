@@ -72,10 +72,22 @@ class Method(Protocol):
 
 
 @cache
+def method_names() -> tuple[str, ...]:
+    """Return the name of every method module of this package, without importing them."""
+    return tuple(
+        sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    )
+
+
+@cache
+def method(name: str) -> Method:
+    """Return one method module, imported on first use (HTML parsing costs 0.2 s to load)."""
+    return cast(Method, importlib.import_module(f"{__name__}.{name}"))
+
+
 def methods() -> Mapping[str, Method]:
     """Return every method module of this package, by name."""
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
-    return {name: cast(Method, importlib.import_module(f"{__name__}.{name}")) for name in names}
+    return {name: method(name) for name in method_names()}
 
 
 def is_manual(spec: Spec) -> bool:
@@ -88,12 +100,12 @@ def method_name(spec: Spec) -> str:
     require_valid(spec, _method_problems)
     if is_manual(spec):
         raise SpecError("a manual check uses no method")
-    return next(name for name in methods() if name in spec)
+    return next(name for name in method_names() if name in spec)
 
 
 def kind_of(spec: Spec) -> Kind:
     """Return what content `spec` needs from its URL (`any` for a manual check)."""
-    return "any" if is_manual(spec) else methods()[method_name(spec)].KIND
+    return "any" if is_manual(spec) else method(method_name(spec)).KIND
 
 
 def validate_spec(spec: object) -> list[str]:
@@ -108,19 +120,19 @@ def validate_spec(spec: object) -> list[str]:
         return [
             f"manual: unknown option {key!r} (a manual check takes only 'url')" for key in extra
         ]
-    return methods()[method_name(spec)].validate_spec(spec)
+    return method(method_name(spec)).validate_spec(spec)
 
 
 def extract(spec: Spec, fetched: FetchResult) -> Extraction:
     """Return the value `spec` points at in `fetched`, using the method it names."""
     if is_manual(spec):
         raise SpecError("a manual check has no value to extract; compare the page's sha256")
-    return methods()[method_name(spec)].extract(spec, fetched)
+    return method(method_name(spec)).extract(spec, fetched)
 
 
 def describe(name: str) -> str:
     """Return the documentation of method `name` (its module docstring)."""
-    return (methods()[name].__doc__ or "").strip()
+    return (method(name).__doc__ or "").strip()
 
 
 def _url_problems(spec: Spec) -> list[str]:
@@ -134,8 +146,8 @@ def _url_problems(spec: Spec) -> list[str]:
 
 
 def _method_problems(spec: Spec) -> list[str]:
-    named = [name for name in methods() if name in spec]
-    choices = ", ".join(methods())
+    named = [name for name in method_names() if name in spec]
+    choices = ", ".join(method_names())
     if "manual" in spec and not isinstance(spec["manual"], bool):
         return [f"'manual' must be true or false, got {spec['manual']!r}"]
     if is_manual(spec):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import soupsieve
-from bs4 import BeautifulSoup
+from typing import TYPE_CHECKING, Any
 
 from khub.check.http import FetchResult, media_type
 from khub.check.numbers import CONVERSIONS, NumberNotFound, convert, parse_number
+
+if TYPE_CHECKING:  # bs4 and soupsieve cost 0.2 s to import: only HTML checks load them
+    from bs4 import BeautifulSoup
 
 EXCERPT_WIDTH = 120
 NUMBER_OPTIONS = frozenset({"number", "scale", "convert"})
@@ -96,6 +96,8 @@ def check_selector(spec: Spec, key: str, *, required: bool = False) -> list[str]
 
 def selector_problems(key: str, selector: str) -> list[str]:
     """Return a message when `selector` is not valid CSS."""
+    import soupsieve
+
     try:
         soupsieve.compile(selector)
     except soupsieve.SelectorSyntaxError as error:
@@ -193,11 +195,25 @@ def excerpt_around(haystack: str, needle: str) -> str:
 
 
 def parse_html(fetched: FetchResult) -> BeautifulSoup:
-    """Return the parsed HTML of `fetched`; raise ExtractError when it is not HTML."""
+    """Return the parsed HTML of `fetched` (once per body); raise ExtractError if not HTML."""
+    cached = _PARSED.get(fetched.sha256)
+    if cached is not None:
+        return cached
+    from bs4 import BeautifulSoup
+
     markup = _XML_DECLARATION.sub("", fetched.text, count=1)
     if not _A_TAG.search(markup[:65536]):
         raise ExtractError(f"not HTML: no tags in the body of {fetched.final_url}")
-    return BeautifulSoup(markup, "lxml")
+    soup = BeautifulSoup(markup, "lxml")
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[fetched.sha256] = soup
+    return soup
+
+
+# Pages read by several facts are parsed once; extractors only read the tree.
+_PARSED: dict[str, BeautifulSoup] = {}
+_PARSED_MAX = 16
 
 
 def plain_text(fetched: FetchResult) -> str:
