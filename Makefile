@@ -63,7 +63,11 @@ goldens: $(STAMP)
 	KHUB_REGENERATE_GOLDENS=1 $(BIN)/pytest tests -k golden -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_diff.py
+	$(BIN)/python benchmarks/bench_calculators.py
 
 clean:
 	rm -rf site build .khub-cache
