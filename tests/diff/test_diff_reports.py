@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import testhub  # loaded from tests/editions/ by tests/diff/conftest.py
 from click.testing import CliRunner
-from conftest import testhub
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 

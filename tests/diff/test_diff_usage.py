@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import testhub
+import testhub  # loaded from tests/editions/ by tests/diff/conftest.py
 
 from khub.errors import UsageError
 from khub.load import load
