@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -43,7 +44,9 @@ class FactChange:
         pair = _numbers(self.old, self.new)
         if pair is None or pair[0] == 0:
             return None
-        return _tidy((pair[1] - pair[0]) / abs(pair[0]))
+        ratio = (pair[1] - pair[0]) / abs(pair[0])
+        # From a tiny old value (1e-308) the ratio overflows: no meaningful relative change.
+        return _tidy(ratio) if math.isfinite(ratio) else None
 
 
 @dataclass(frozen=True, slots=True)

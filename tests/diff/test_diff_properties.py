@@ -131,3 +131,25 @@ def test_relative_change_matches_absolute(a: Snapshot, b: Snapshot) -> None:
             assert abs(change.relative * abs(old) - change.absolute) <= 1e-6 * max(
                 1.0, abs(change.absolute)
             )
+
+
+def test_relative_change_from_a_tiny_old_value_is_none_not_infinity() -> None:
+    """Found by hypothesis: (2 − 1e-308) / 1e-308 overflows to inf."""
+    from khub.diff import FactChange
+    from khub.snapshot import FactState
+
+    def state(value: float) -> FactState:
+        return FactState(
+            value=value,
+            unit="percent",
+            as_of="2026-04-01",
+            verified="2026-04-01",
+            status="official",
+            source="a",
+            label="",
+            formula=None,
+            inputs=(),
+        )
+
+    change = FactChange("s.f", "value", state(1.1125369292536007e-308), state(2.0), ("value",))
+    assert (change.absolute, change.relative) == (2.0, None)
