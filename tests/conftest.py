@@ -1,11 +1,18 @@
-"""Suite-wide set-up: khub's caches go to a temporary folder, never to ~/.cache."""
+"""Suite-wide set-up: khub's caches go to a temporary folder, never to ~/.cache; CI runs
+hypothesis derandomized, so a run is repeatable (local runs keep exploring new examples)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
