@@ -34,23 +34,6 @@ def sources() -> Path:
     return SOURCES
 
 
-@pytest.fixture(scope="session")
-def _loopback_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
-@pytest.fixture
-def server(_loopback_server: HTTPServer) -> Iterator[HTTPServer]:
-    """Return the loopback server with no handlers; handlers are dropped after the test."""
-    yield _loopback_server
-    _loopback_server.clear()
-
-
 MakeFetcher = Callable[..., Fetcher]
 
 

@@ -7,7 +7,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,23 +41,6 @@ FAST = [
     "--max-bytes",
     "16384",
 ]
-
-
-@pytest.fixture(scope="session")
-def _loopback() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
-@pytest.fixture
-def server(_loopback: HTTPServer) -> Iterator[HTTPServer]:
-    """Return the loopback server; the test's handlers are dropped afterwards."""
-    yield _loopback
-    _loopback.clear()
 
 
 def conditional(body: bytes, content_type: str) -> Callable[[Request], Response]:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO / "tests" / "fixtures" / "hub-small"
-TODAY = dt.date(2026, 7, 1)
+from hubsmall import FIXTURE, REPO, TODAY, copy_hub
 
-
-def copy_hub(dest: Path) -> Path:
-    """Copy the small fixture hub to dest with the repository's mkdocs.yml and assets."""
-    shutil.copytree(FIXTURE, dest)
-    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(REPO / "templates" / "assets", dest / "templates" / "assets")
-    for name in ("calculators.css", "calculators.js"):
-        asset = dest / "templates" / "assets" / "khub" / name
-        if not asset.exists():  # written by the calculators work; a stand-in until then
-            asset.write_text("/* khub calculators */\n", encoding="utf-8")
-    return dest
+__all__ = ["FIXTURE", "REPO", "TODAY", "copy_hub"]
 
 
 def write_module(hub: Path, name: str, body: str, title: str = "Test module") -> Path:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubsmall import FIXTURE, REPO, TODAY, copy_hub
 from khub.generate import generate
 from khub.load import load
 from khub.model import FactSet
 from khub.site import mkdocs_build
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO / "tests" / "fixtures" / "hub-small"
-TODAY = dt.date(2026, 7, 1)
-
-
-def copy_hub(dest: Path) -> Path:
-    """Copy the small fixture hub to dest with the repository's mkdocs.yml and assets."""
-    shutil.copytree(FIXTURE, dest)
-    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(REPO / "templates" / "assets", dest / "templates" / "assets")
-    for name in ("calculators.css", "calculators.js"):
-        asset = dest / "templates" / "assets" / "khub" / name
-        if not asset.exists():  # written by the calculators work; a stand-in until then
-            asset.write_text("/* khub calculators */\n", encoding="utf-8")
-    return dest
+__all__ = ["FIXTURE", "REPO", "TODAY", "copy_hub"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,19 @@
+"""The small fixture hub of the rendering and site tests, copied with the real site set-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "hub-small"
+TODAY = dt.date(2026, 7, 1)
+
+
+def copy_hub(dest: Path) -> Path:
+    """Copy the small fixture hub to dest with the repository's mkdocs.yml and assets."""
+    shutil.copytree(FIXTURE, dest)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "templates" / "assets", dest / "templates" / "assets")
+    return dest
