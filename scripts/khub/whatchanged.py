@@ -177,6 +177,8 @@ def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[st
             "**Draft**: no edition has been published yet; the figures below are the working "
             "data, not yet reviewed for an edition.",
             "",
+            _CHANGELOG_LINK,
+            "",
         ]
         return "\n".join(lines)
     lines += [f"**{month_name(eds.latest.id)} edition**", ""]
@@ -197,8 +199,12 @@ def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[st
             f"Since this edition, {count} figure{'s' * (count != 1)} on this page "
             "changed in the working data; the next edition will summarise them.",
         ]
-    lines += ["", f"*Last reviewed: {_pub(eds.latest)}.*", ""]
+    lines += ["", f"*Last reviewed: {_pub(eds.latest)}.* {_CHANGELOG_LINK}", ""]
     return "\n".join(lines)
+
+
+# Module pages sit beside changelog.md in build/docs/.
+_CHANGELOG_LINK = "[Every edition and its changes](changelog.md)"
 
 
 def _pub(edition: Edition) -> str:

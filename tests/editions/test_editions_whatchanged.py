@@ -33,12 +33,12 @@ def test_first_edition_says_it_is_the_first(hub: Path) -> None:
         "",
         "- Mapped \\*Alpha\\* for the first time.",
         "",
-        "*Last reviewed: 30 June 2026.*",
+        "*Last reviewed: 30 June 2026.* [Every edition and its changes](changelog.md)",
     ]
     assert module_block(hub, factset, "mod-b", ["price.alpha"]).splitlines()[4:] == [
         "This is the first edition of this module, published 30 June 2026.",
         "",
-        "*Last reviewed: 30 June 2026.*",
+        "*Last reviewed: 30 June 2026.* [Every edition and its changes](changelog.md)",
     ]
 
 
