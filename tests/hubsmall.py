@@ -15,5 +15,5 @@ def copy_hub(dest: Path) -> Path:
     """Copy the small fixture hub to dest with the repository's mkdocs.yml and assets."""
     shutil.copytree(FIXTURE, dest)
     shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(REPO / "templates" / "assets", dest / "templates" / "assets")
+    shutil.copytree(REPO / "templates", dest / "templates", dirs_exist_ok=True)
     return dest

@@ -22,7 +22,7 @@ def test_three_editions_build_into_a_strict_site(
 ) -> None:
     monkeypatch.setenv("KHUB_SITE_URL", "https://hub.test/kh/")
     shutil.copy(REPO / "mkdocs.yml", hub3 / "mkdocs.yml")
-    shutil.copytree(REPO / "templates" / "assets", hub3 / "templates" / "assets")
+    shutil.copytree(REPO / "templates", hub3 / "templates", dirs_exist_ok=True)
     for name in ("calculators.css", "calculators.js"):
         asset = hub3 / "templates" / "assets" / "khub" / name
         if not asset.exists():

@@ -72,3 +72,14 @@ def test_zensical_builds_the_same_module_content(repo_site: Built) -> None:
         assert len(soup(theirs).select("div.footnote li")) == len(
             soup(ours).select("div.footnote li")
         )
+
+
+def test_every_page_announces_the_feed_and_modules_link_the_changelog(repo_site: Built) -> None:
+    assert (repo_site.site / "feed.xml").is_file()
+    for page in (repo_site.site / "index.html", repo_site.site / "open-vs-closed" / "index.html"):
+        links = soup(page).select('link[rel="alternate"][type="application/atom+xml"]')
+        assert len(links) == 1
+        assert (page.parent / str(links[0]["href"])).resolve() == repo_site.site / "feed.xml"
+    for path in sorted((REPO / "content").glob("*.md")):
+        page = soup(repo_site.site / path.stem / "index.html")
+        assert page.select_one('a[href="../changelog/"]') is not None, path.stem
