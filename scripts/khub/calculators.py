@@ -35,6 +35,7 @@ TOKENS_PER_MTOK = 1e6
 DAYS_PER_WEEK = 7.0
 BLENDED_PRICE = "api-blended-price"
 BLENDED_LABEL = "Llama 3.3 70B on DeepInfra"
+CROSSOVER_CLAIM = "crossover-saving-not-reproduced"
 MAX_TOKENS = 1e15
 MAX_USD = 1e12
 MAX_RESULT = 1e21  # JavaScript prints larger numbers in exponent form
@@ -398,14 +399,17 @@ def _self_hosting_names() -> dict[str, str]:
 def crossover_note(factset: FactSet) -> dict[str, Any]:
     """Return what this model says at the source's crossover, and whether it backs the claim."""
     sh = "self-hosting."
-    volume = number(factset, sh + "crossover-volume")
-    price = number(factset, BLENDED_PRICE)
-    api = api_cost_per_day(volume, price)
+    # The figures and the verdict are the derived facts and the claim the prose uses:
+    # computed once, in data/derived.yml, never again here.
+    api = number(factset, "api-cost-at-crossover")
     gpu = number(factset, sh + "self-host-cost-per-day")
     claimed = number(factset, sh + "crossover-savings")
-    tco = (number(factset, sh + "tco-multiplier"), number(factset, sh + "tco-multiplier", "high"))
-    low, high = gpu * tco[0], gpu * tco[1]
-    reproduced = api >= claimed * low
+    low = number(factset, "self-hosting-tco-per-day")
+    high = number(factset, "self-hosting-tco-per-day", "high")
+    claim = factset.claims.get(CROSSOVER_CLAIM)
+    if claim is None or claim.holds is None:
+        raise CalculatorError(f"the breakeven note needs the claim '{CROSSOVER_CLAIM}'")
+    reproduced = not claim.holds
     facts = factset.facts
     said = (
         f"Model check: the source puts the crossover at about "
