@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from guardkit import (
+from netkit import (
     ConnectionLog,
     ScriptedResolver,
     Trickle,

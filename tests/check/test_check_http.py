@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netkit import raw_server, read_request
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -209,6 +210,26 @@ def test_a_retry_after_beyond_the_cap_gives_up_at_once(
 def test_retry_after_reads_seconds_and_dates(header: str | None, seconds: float | None) -> None:
     now = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after(header, now) == seconds
+
+
+def test_a_location_in_raw_utf8_is_followed(make_fetcher: MakeFetcher) -> None:
+    asked: list[bytes] = []
+
+    def serve(connection: socket.socket) -> None:
+        path = read_request(connection).split(b" ")[1]
+        asked.append(path)
+        if path == b"/old":
+            connection.sendall(b"HTTP/1.1 302 Found\r\nLocation: /caf\xc3\xa9\r\n")
+            connection.sendall(b"Content-Length: 0\r\n\r\n")
+        else:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
+            connection.sendall(b"Content-Length: 4\r\n\r\nmenu")
+
+    with raw_server(serve) as raw:
+        result = make_fetcher().fetch(raw.url("/old"), "text")
+
+    assert asked == [b"/old", b"/caf%C3%A9"]
+    assert (result.final_url, result.text) == (raw.url("/caf\u00e9"), "menu")
 
 
 def test_a_redirect_loop_is_detected(server: HTTPServer, make_fetcher: MakeFetcher) -> None:

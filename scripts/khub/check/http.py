@@ -7,7 +7,8 @@ redirect hop and retry alike; connect and read timeouts and a total time per exc
 cuts off a trickling server; retries with exponential backoff on 429 and 5xx (honouring
 `Retry-After`); a cap on the body size; an identifying User-Agent; a global and a per-host
 concurrency limit; each URL at most once per run; and an on-disk cache revalidated with
-`If-None-Match` / `If-Modified-Since`. Each exchange has a connection of its own.
+`If-None-Match` / `If-Modified-Since`. Each exchange has a connection of its own, and no
+proxy is ever used: a proxy would connect to an address the policy never saw.
 
 Failures are raised (by `fetch`) or returned (by `fetch_all`) as `FetchError` subclasses.
 """
@@ -368,7 +369,7 @@ class Fetcher:
         if status == 304 and cached is not None:
             return _Reply(url, status, reason, cached.body, cached.content_type, from_cache=True)
         if status in _REDIRECTS:
-            return _Reply(url, status, reason, location=response.headers.get("Location"))
+            return _Reply(url, status, reason, location=_location(response))
         if not 200 <= status < 300:
             return _Reply(url, status, reason, retry_after=response.headers.get("Retry-After"))
         body = self._read_body(url, response, deadline)
@@ -443,6 +444,17 @@ def charset_of(content_type: str) -> str | None:
         if name.strip().lower() == "charset" and value.strip():
             return value.strip().strip("\"'")
     return None
+
+
+def _location(response: BaseHTTPResponse) -> str | None:
+    """Return the Location header, read as UTF-8 when its bytes are (http.client reads Latin-1)."""
+    value = response.headers.get("Location")
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _retryable(status: int) -> bool:

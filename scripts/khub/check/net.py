@@ -108,7 +108,7 @@ class AddressPolicy:
 
     def refusal(self, address: IPAddress) -> str | None:
         """Return why `address` may not be connected to, or None when it may."""
-        if self.allow_private or any(address in net for net in self.allow_networks):
+        if self.allow_private or any(address in network for network in self.allow_networks):
             return None
         return forbidden_reason(address)
 
