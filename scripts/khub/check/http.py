@@ -1,11 +1,14 @@
 """Fetch sources over HTTP: the one place in khub that touches the network.
 
-One `Fetcher` per run holds one `requests.Session` and enforces, for every request:
-connect and read timeouts, retries with exponential backoff on 429 and 5xx (honouring
-`Retry-After`), a cap on the body size, http/https only, no private, loopback, link-local,
-multicast or reserved addresses (checked again on every redirect hop, before connecting),
-an identifying User-Agent, a global and a per-host concurrency limit, each URL at most once
-per run, and an on-disk cache revalidated with `If-None-Match` / `If-Modified-Since`.
+One `Fetcher` per run enforces, for every request: http/https only; the URL parsed once and
+its host resolved once, every address checked against the address policy (`net`), and the
+connection made to a checked address itself, never to the name (`connect`), on every
+redirect hop and retry alike; connect and read timeouts and a total time per exchange that
+cuts off a trickling server; retries with exponential backoff on 429 and 5xx (honouring
+`Retry-After`); a cap on the body size; an identifying User-Agent; a global and a per-host
+concurrency limit; each URL at most once per run; and an on-disk cache revalidated with
+`If-None-Match` / `If-Modified-Since`. Each exchange has a connection of its own, and no
+proxy is ever used: a proxy would connect to an address the policy never saw.
 
 Failures are raised (by `fetch`) or returned (by `fetch_all`) as `FetchError` subclasses.
 """
@@ -14,9 +17,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import ipaddress
+import http.client
 import re
-import socket
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -32,22 +35,25 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+import urllib3.exceptions
+from urllib3.connection import HTTPConnection
+from urllib3.response import BaseHTTPResponse
 
 from khub import __version__
+from khub.check import net
 from khub.check.cache import CacheEntry, HttpCache
+from khub.check.connect import ConnectTimedOut, Deadline, open_connection, tls_context
+from khub.check.net import IPNetwork as IPNetwork  # the type of FetchConfig.allow_networks
+from khub.check.net import Pin, Resolver, resolve_host
 
 USER_AGENT = f"khub/{__version__} (+knowledge-hub re-check)"
 
 Kind = Literal["html", "json", "text", "any"]  # expected content; "any" accepts every type
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _ACCEPT = "text/html, application/json;q=0.9, text/plain;q=0.8, */*;q=0.5"
+_CONNECTION_ERRORS = (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError)
 _TEXTUAL = re.compile(r"^(text/.*|application/(.*\+)?(json|xml)|application/xhtml\+xml)$")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
 
@@ -83,11 +89,15 @@ class RedirectLoop(FetchError):
 
 
 class ForbiddenAddress(FetchError):
-    """The host resolves to a private, loopback or otherwise non-public address."""
+    """The host is, or resolves to, a private, loopback or otherwise non-public address."""
 
 
 class BadScheme(FetchError):
     """The URL is not an http or https URL with a host."""
+
+
+class UnsafeURL(FetchError):
+    """The URL has userinfo, a backslash, odd characters, or parsers that read it differently."""
 
 
 class WrongContentType(FetchError):
@@ -104,7 +114,7 @@ class FetchConfig:
 
     connect_timeout: float = 5.0  # seconds to establish a connection
     read_timeout: float = 20.0  # seconds of silence allowed while waiting for bytes
-    max_time: float = 120.0  # seconds for a whole body download
+    max_time: float = 120.0  # seconds for one exchange: connection, request, headers, body
     retries: int = 3  # extra attempts after a 429 or 5xx
     backoff: float = 1.0  # first retry wait without Retry-After; doubles each attempt
     max_retry_wait: float = 60.0  # longest wait; a longer Retry-After gives up at once
@@ -116,7 +126,8 @@ class FetchConfig:
     allow_networks: tuple[IPNetwork, ...] = ()  # non-public networks allowed nonetheless
     cache_dir: Path | None = None  # e.g. cache_root(root) / "http"; None: no cache, no 304s
     user_agent: str = USER_AGENT
-    trust_env: bool = False  # use proxy variables and .netrc from the environment
+    resolver: Resolver = resolve_host  # host name -> addresses, asked once per hop
+    ca_file: Path | None = None  # CA certificates for TLS; None: the certifi bundle
 
 
 @dataclass(frozen=True)
@@ -180,7 +191,8 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig | None = None) -> None:
         self.config = config or FetchConfig()
-        self._session = _new_session(self.config)
+        self._policy = net.AddressPolicy(self.config.allow_private, self.config.allow_networks)
+        self._tls = tls_context(self.config.ca_file)
         self._cache = HttpCache(self.config.cache_dir) if self.config.cache_dir else None
         self._memo: dict[str, Future[_Raw]] = {}
         self._memo_lock = threading.Lock()
@@ -199,8 +211,7 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        """Close the session and its pooled connections."""
-        self._session.close()
+        """Release the run's resources: connections never outlive their exchange, so none."""
 
     def fetch(self, url: str, kind: Kind = "any") -> FetchResult:
         """Return the source at `url` checked as `kind`; raise a `FetchError` subclass."""
@@ -264,8 +275,7 @@ class Fetcher:
     def _hop(self, url: str, target: str) -> _Reply:
         """Request `target` on the way to `url`; errors name `url` and the hop."""
         try:
-            self._guard(target)
-            return self._request(target)
+            return self._request(target, self._pin(target))
         except FetchError as error:
             if target == url:
                 raise
@@ -280,21 +290,16 @@ class Fetcher:
             raise RedirectLoop(url, f"more than {self.config.max_redirects} redirects")
         return target
 
-    def _guard(self, url: str) -> None:
-        host, port = _host_and_port(url)
-        for address in _resolve(url, host, port):
-            reason = None if self._allowed(address) else forbidden_reason(address)
-            if reason is not None:
-                raise ForbiddenAddress(url, f"{host} resolves to {address}, a {reason} address")
+    def _pin(self, url: str) -> Pin:
+        """Return where `url` may be fetched from: resolved once, every address checked."""
+        try:
+            return net.pin(url, self._policy, self.config.resolver)
+        except net.Refused as refusal:
+            raise _REFUSALS[type(refusal)](url, refusal.reason) from None
 
-    def _allowed(self, address: IPAddress) -> bool:
-        if self.config.allow_private:
-            return True
-        return any(address in network for network in self.config.allow_networks)
-
-    def _request(self, url: str) -> _Reply:
+    def _request(self, url: str, pin: Pin) -> _Reply:
         for attempt in range(self.config.retries + 1):
-            reply = self._exchange(url)
+            reply = self._exchange(url, pin)
             if not _retryable(reply.status) or attempt == self.config.retries:
                 break
             time.sleep(self._retry_wait(url, reply, attempt))
@@ -310,69 +315,96 @@ class Fetcher:
             raise HTTPStatus(url, reason, reply.status)
         return asked
 
-    def _exchange(self, url: str) -> _Reply:
+    def _exchange(self, url: str, pin: Pin) -> _Reply:
         cached = self._cache.get(url) if self._cache else None
-        headers = cached.validators() if cached else {}
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
-        with self._host_slot(url):
+        headers = self._headers(pin, cached)
+        with self._host_slot(pin.target.host), Deadline(self.config.max_time) as deadline:
+            connection: HTTPConnection | None = None
+            status: int | None = None
             try:
-                with self._session.get(
-                    url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-                ) as response:
-                    return self._reply(url, response, cached)
-            except requests.RequestException as error:
-                raise _translate(url, error) from error
+                connection = self._open(pin, deadline)
+                connection.request("GET", pin.target.path, headers=headers, preload_content=False)
+                with connection.getresponse() as response:
+                    if deadline.cut:  # the head ended early because the socket was shut
+                        raise self._too_slow(url, None)
+                    status = response.status
+                    return self._reply(url, response, cached, deadline)
+            except _CONNECTION_ERRORS as error:
+                raise self._failure(url, error, deadline, status) from error
+            finally:
+                if connection is not None:
+                    connection.close()
 
-    def _reply(self, url: str, response: requests.Response, cached: CacheEntry | None) -> _Reply:
-        status, reason = response.status_code, response.reason or ""
+    def _open(self, pin: Pin, deadline: Deadline) -> HTTPConnection:
+        timeouts = (self.config.connect_timeout, self.config.read_timeout)
+        return open_connection(pin, timeouts, deadline, self._tls)
+
+    def _headers(self, pin: Pin, cached: CacheEntry | None) -> dict[str, str]:
+        return {
+            "Host": pin.target.authority,
+            "User-Agent": self.config.user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Encoding": "gzip, deflate",
+            "Connection": "close",
+            **(cached.validators() if cached else {}),
+        }
+
+    def _failure(
+        self, url: str, error: Exception, deadline: Deadline, status: int | None
+    ) -> FetchError:
+        if deadline.cut:
+            return self._too_slow(url, status)
+        return _translate(url, error)
+
+    def _too_slow(self, url: str, status: int | None) -> Timeout:
+        limit = f"{self.config.max_time:g} s"
+        if status is None:
+            return Timeout(url, f"no response within {limit}")
+        return Timeout(url, f"body took longer than {limit}", status)
+
+    def _reply(
+        self, url: str, response: BaseHTTPResponse, cached: CacheEntry | None, deadline: Deadline
+    ) -> _Reply:
+        status, reason = response.status, response.reason or ""
         if status == 304 and cached is not None:
             return _Reply(url, status, reason, cached.body, cached.content_type, from_cache=True)
         if status in _REDIRECTS:
-            return _Reply(url, status, reason, location=response.headers.get("Location"))
+            return _Reply(url, status, reason, location=_location(response))
         if not 200 <= status < 300:
             return _Reply(url, status, reason, retry_after=response.headers.get("Retry-After"))
-        body = self._read_body(url, response)
+        body = self._read_body(url, response, deadline)
         content_type = response.headers.get("Content-Type", "")
         if self._cache is not None:
             etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
             self._cache.put(CacheEntry(url, body, content_type, etag, modified))
         return _Reply(url, status, reason, body, content_type)
 
-    def _read_body(self, url: str, response: requests.Response) -> bytes:
-        cap, status = self.config.max_bytes, response.status_code
+    def _read_body(self, url: str, response: BaseHTTPResponse, deadline: Deadline) -> bytes:
+        """Read the decoded body within the size cap and the exchange's deadline."""
+        cap, status = self.config.max_bytes, response.status
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > cap:
             raise TooLarge(url, f"Content-Length {declared} exceeds the {cap}-byte cap", status)
-        deadline = time.monotonic() + self.config.max_time
         chunks, size = [], 0
-        for chunk in response.iter_content(_CHUNK):
+        for chunk in response.stream(_CHUNK, decode_content=True):
             size += len(chunk)
             if size > cap:
                 raise TooLarge(url, f"body exceeds the {cap}-byte cap", status)
-            if time.monotonic() > deadline:
-                raise Timeout(url, f"body took longer than {self.config.max_time:g} s", status)
+            if deadline.passed:
+                raise self._too_slow(url, status)
             chunks.append(chunk)
+        if deadline.cut:  # a body without a length ends early when its socket is shut
+            raise self._too_slow(url, status)
         return b"".join(chunks)
 
     @contextmanager
-    def _host_slot(self, url: str) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
+    def _host_slot(self, host: str) -> Iterator[None]:
         with self._hosts_lock:
             slot = self._hosts.get(host)
             if slot is None:
                 slot = self._hosts[host] = threading.BoundedSemaphore(self.config.per_host)
         with slot:
             yield
-
-
-def forbidden_reason(address: IPAddress) -> str | None:
-    """Return why `address` is not a public unicast address, or None when it is one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for reason in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
-        if getattr(address, f"is_{reason}"):
-            return reason.replace("_", "-")
-    return None if address.is_global else "non-global"
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -414,35 +446,15 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
-def _new_session(config: FetchConfig) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = config.trust_env
-    session.headers.update({"User-Agent": config.user_agent, "Accept": _ACCEPT})
-    adapter = HTTPAdapter(pool_connections=128, pool_maxsize=config.per_host, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def _host_and_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise BadScheme(url, f"scheme {parts.scheme or '(none)'!r} is not http or https")
+def _location(response: BaseHTTPResponse) -> str | None:
+    """Return the Location header, read as UTF-8 when its bytes are (http.client reads Latin-1)."""
+    value = response.headers.get("Location")
+    if value is None:
+        return None
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise BadScheme(url, "invalid port") from None
-    if not parts.hostname:
-        raise BadScheme(url, "no host in URL")
-    return parts.hostname, port
-
-
-def _resolve(url: str, host: str, port: int) -> list[IPAddress]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise ConnectionFailed(url, f"cannot resolve host {host}") from None
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _retryable(status: int) -> bool:
@@ -476,20 +488,35 @@ def _raw(reply: _Reply, started: float) -> _Raw:
     )
 
 
-def _translate(url: str, error: requests.RequestException) -> FetchError:
-    if isinstance(error, requests.ConnectTimeout):
+_REFUSALS: dict[type[net.Refused], type[FetchError]] = {
+    net.BadURL: BadScheme,
+    net.UnsafeURL: UnsafeURL,
+    net.ForbiddenHost: ForbiddenAddress,
+    net.Unresolvable: ConnectionFailed,
+}
+
+
+def _translate(url: str, error: Exception) -> FetchError:
+    """Return the `FetchError` for a failure of the connection, the request or the reply."""
+    if isinstance(error, ConnectTimedOut):
         return Timeout(url, "connect timed out")
-    if isinstance(error, requests.ReadTimeout) or _caused_by(error, ReadTimeoutError):
+    if _caused_by(error, TimeoutError) or _caused_by(error, urllib3.exceptions.TimeoutError):
         return Timeout(url, "read timed out")
-    if isinstance(error, requests.exceptions.ContentDecodingError):
+    if isinstance(error, urllib3.exceptions.DecodeError):
         return DecodeFailed(url, "content encoding (gzip/deflate) is corrupt")
-    if isinstance(error, requests.exceptions.SSLError):
-        return ConnectionFailed(url, "TLS handshake or certificate failed")
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return ConnectionFailed(url, f"TLS certificate rejected ({error.verify_message})")
+    if isinstance(error, ssl.SSLError):
+        return ConnectionFailed(url, "TLS handshake failed")
     if _caused_by(error, ConnectionRefusedError):
         return ConnectionFailed(url, "connection refused")
-    if isinstance(error, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
-        return BadScheme(url, "not a valid http(s) URL")
-    return ConnectionFailed(url, f"connection failed ({type(error).__name__})")
+    return ConnectionFailed(url, f"connection failed ({type(_root(error)).__name__})")
+
+
+def _root(error: BaseException) -> BaseException:
+    """Return the innermost exception urllib3 wrapped `error` around."""
+    nested = [arg for arg in error.args if isinstance(arg, BaseException)]
+    return _root(nested[-1]) if nested else error
 
 
 def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
