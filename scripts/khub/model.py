@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from khub.check.spec import CheckField, CheckSpec
 from khub.units import UNITS, Unit
 
 Status = Literal["official", "vendor-reported", "independent", "estimate"]
@@ -95,7 +96,7 @@ class FactRecord(Record):
     note: str | None = None
     decimals: int | None = Field(default=None, ge=0, le=6)
     bounds: Bounds | None = None
-    check: dict[str, Any] | None = Field(default=None, description="how the re-check finds it")
+    check: CheckField = Field(default=None, description="how the re-check finds it")
     history: list[HistoryEntry] = Field(default_factory=list)
 
     @field_validator("value", mode="before")
@@ -188,7 +189,7 @@ class Fact:
     note: str | None = None
     decimals: int | None = None
     bounds: Bounds | None = None
-    check: dict[str, Any] | None = None
+    check: CheckSpec | None = None
     history: tuple[HistoryEntry, ...] = ()
     formula: str | None = None
     inputs: tuple[str, ...] = ()

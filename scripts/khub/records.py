@@ -24,6 +24,8 @@ Loc = tuple[int | str, ...]
 
 _UNION_BRANCHES = {"float", "int", "str", "none", "Range", "Licence"}
 
+PROBLEM = "khub_problem"  # an error its validator already worded: ctx holds message and hint
+
 _MISSING_HINTS = {
     "value": "add 'value:', or 'value: null' if it is unknown",
     "as_of": "add 'as_of: YYYY-MM-DD', the day the value was true or reported",
@@ -82,6 +84,8 @@ def _resolve_unions(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     for detail in errors:
         loc = tuple(detail["loc"])
         cut = next((i for i, part in enumerate(loc) if _is_branch(part)), None)
+        if detail["type"] == PROBLEM:
+            cut = None
         if cut is None:
             kept.append(detail)
             continue
@@ -133,6 +137,8 @@ def _message(detail: ErrorDetails, base: KeyPath) -> str:
     kind = detail["type"]
     got = detail.get("input")
     ctx = detail.get("ctx") or {}
+    if kind == PROBLEM:
+        return str(ctx["message"])
     if kind in ("extra_forbidden", "_misspelt"):
         return f"{field}: unknown field"
     if kind == "_no_branch":
@@ -171,6 +177,8 @@ def _hint(model: type[BaseModel], detail: ErrorDetails) -> str:
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     got = detail.get("input")
+    if kind == PROBLEM:
+        return str(ctx.get("hint", ""))
     if kind == "_misspelt":
         return f"did you mean '{ctx['expected']}'?"
     if kind == "extra_forbidden":

@@ -61,7 +61,7 @@ def fact_detail(fact: Fact, factset: FactSet) -> dict[str, Any]:
     data["file"] = fact.file
     data["note"] = fact.note
     data["history"] = [history_data(h) for h in fact.history]
-    data["check"] = fact.check
+    data["check"] = None if fact.check is None else fact.check.data()
     if fact.source and fact.source in factset.sources:
         data["source_record"] = source_data(fact.source, factset.sources[fact.source])
     if fact.derived:

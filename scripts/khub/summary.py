@@ -53,8 +53,9 @@ def summarize(root: Path, today: dt.date, cache: bool = True) -> Summary:
 
 def _key(root: Path, today: dt.date) -> str:
     digest = hashlib.sha256(f"{__version__}\n{today.isoformat()}\n".encode())
-    for code in sorted(_CODE_DIR.glob("*.py")):
-        digest.update(code.name.encode() + b"\0" + code.read_bytes())
+    for code in sorted(_CODE_DIR.rglob("*.py")):  # validation reads khub.check.spec too
+        name = code.relative_to(_CODE_DIR).as_posix()
+        digest.update(name.encode() + b"\0" + code.read_bytes())
     for _, data in discover(root):
         digest.update(data.relative_to(root).as_posix().encode() + b"\0" + data.read_bytes())
     return digest.hexdigest()

@@ -1,7 +1,8 @@
-"""Each extraction method over recorded source pages served from loopback."""
+"""Each extraction method over recorded source pages served from loopback, on typed specs."""
 
 from __future__ import annotations
 
+import pkgutil
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +19,9 @@ from khub.check.extract import (
     extract,
     is_manual,
     kind_of,
-    method_name,
-    validate_spec,
 )
 from khub.check.http import FetchResult
+from khub.check.spec import MODELS, CheckSpec, parse_check
 
 Source = Callable[..., FetchResult]
 URL = "https://example.org/source"
@@ -51,9 +51,9 @@ def licence(source: Source) -> FetchResult:
     return source("license.txt", TEXT, "text")
 
 
-def check(**options: Any) -> dict[str, Any]:
-    """Return a check block for the test URL with `options`."""
-    return {"url": URL, **options}
+def check(**options: Any) -> CheckSpec:
+    """Return the typed spec of a check block for the test URL with `options`."""
+    return parse_check({"url": URL, **options})
 
 
 # html ------------------------------------------------------------------------------------
@@ -300,119 +300,46 @@ def test_text_reports_no_match(licence: FetchResult) -> None:
 # Specs and the registry ------------------------------------------------------------------
 
 
-def test_the_registry_discovers_one_module_per_method() -> None:
-    assert list(methods.methods()) == ["html", "json", "table", "text"]
+def test_the_registry_has_one_module_per_method() -> None:
+    modules = sorted(m.name for m in pkgutil.iter_modules(methods.__path__) if m.name[0] != "_")
+
+    assert list(methods.methods()) == modules == ["html", "json", "table", "text"]
+    assert sorted(MODELS) == sorted([*modules, "manual"])
 
 
 @pytest.mark.parametrize("name", ["html", "json", "table", "text"])
 def test_every_method_documents_every_option(name: str) -> None:
-    module = methods.methods()[name]
     doc = describe(name)
+    options = [info.alias or key for key, info in MODELS[name].model_fields.items()]
 
     assert doc.startswith(f"{name}: ")
     assert "Example::" in doc
-    for option in module.OPTIONS:  # type: ignore[attr-defined]
+    for option in set(options) - {"url", "max_jump"}:  # documented once, in the package
         assert f"``{option}``" in doc, f"{name}: option {option!r} is not documented"
+    assert "``max_jump``" in (methods.__doc__ or "")
 
 
 @pytest.mark.parametrize(
-    ("spec", "method", "kind"),
+    ("options", "method", "kind"),
     [
-        (check(json="a.b"), "json", "json"),
-        (check(html="#x"), "html", "html"),
-        (check(table={"match": {"A": "b"}, "column": "C"}), "table", "html"),
-        (check(text="(x)"), "text", "text"),
+        ({"json": "a.b"}, "json", "json"),
+        ({"html": "#x"}, "html", "html"),
+        ({"table": {"match": {"A": "b"}, "column": "C"}}, "table", "html"),
+        ({"text": "(x)"}, "text", "text"),
     ],
 )
-def test_the_method_is_named_by_its_key(spec: dict[str, Any], method: str, kind: str) -> None:
-    assert validate_spec(spec) == []
-    assert method_name(spec) == method
-    assert kind_of(spec) == kind
-    assert not is_manual(spec)
+def test_the_method_is_named_by_its_key(options: dict[str, Any], method: str, kind: str) -> None:
+    spec = check(**options)
+
+    assert (spec.method, kind_of(spec), is_manual(spec)) == (method, kind, False)
 
 
 def test_a_manual_check_fetches_anything_and_extracts_nothing(pricing: FetchResult) -> None:
     spec = check(manual=True)
 
-    assert validate_spec(spec) == []
-    assert (is_manual(spec), kind_of(spec)) == (True, "any")
+    assert (spec.method, is_manual(spec), kind_of(spec)) == ("manual", True, "any")
     with pytest.raises(SpecError, match="compare the page's sha256"):
         extract(spec, pricing)
-
-
-@pytest.mark.parametrize(
-    ("spec", "problems"),
-    [
-        ("https://x", ["check must be a mapping with 'url' and a method, got str"]),
-        ({"json": "a"}, ["check.url is required: the page or file the value is read from"]),
-        (
-            check(url="ftp://x/y", json="a"),
-            ["check.url 'ftp://x/y' must be an http:// or https:// URL"],
-        ),
-        (check(), ["check needs one method (html, json, table, text) or manual: true"]),
-        (check(json="a", html="b"), ["check names 2 methods (html, json); use one"]),
-        (check(manual=True, json="a"), ["manual: true and 'json' both given; use one"]),
-        (check(manual="yes"), ["'manual' must be true or false, got 'yes'"]),
-        (
-            check(manual=True, regex="x"),
-            ["manual: unknown option 'regex' (a manual check takes only 'url')"],
-        ),
-        (
-            check(html="#a", selector="#b"),
-            ["html: unknown option 'selector' (allowed: attr, convert, html, number, regex, "],
-        ),
-        (
-            check(html="#a["),
-            ["'html': bad CSS selector '#a[' (Malformed attribute selector at position 2)"],
-        ),
-        (check(html=""), ["'html' must be a non-empty string, got ''"]),
-        (
-            check(text="([0-9]+"),
-            ["'text': bad regular expression (missing ), unterminated subpattern at position "],
-        ),
-        (check(json="a[?"), ["'json': bad JMESPath expression"]),
-        (check(json="a", number="yes"), ["'number' must be true or false, got 'yes'"]),
-        (check(json="a", scale="1e6"), ["'scale' must be a number such as 1000000, got '1e6'"]),
-        (check(json="a", convert="per_token"), ["'convert': unknown conversion 'per_token'"]),
-        (
-            check(json="a", scale=10, convert="per_token_to_per_million"),
-            ["give 'scale' or 'convert', not both"],
-        ),
-        (check(text="(x)", number=False, scale=2), ["'scale' and 'convert' need 'number: true'"]),
-        (
-            check(table="Model"),
-            ["'table' must be a mapping such as {match: {Model: 'X'}, column: 'Input'}"],
-        ),
-        (
-            check(table={"row": {"A": "b"}, "column": "C"}),
-            [
-                "table: unknown key 'row' (allowed: column, match, selector)",
-                "table.match must map headers to values, e.g. {Model: 'Claude Opus 4.8'}",
-            ],
-        ),
-        (
-            check(table={"match": {"A": "/[/"}}),
-            ["table: 'A': bad regular expression '/[/'", "table.column must"],
-        ),
-        (
-            check(table={"match": {"A": True}, "column": "C"}),
-            ["table: 'A': True must be text or a number"],
-        ),
-    ],
-)
-def test_spec_problems_say_how_to_fix_them(spec: Any, problems: list[str]) -> None:
-    found = validate_spec(spec)
-
-    assert len(found) == len(problems), found
-    for message, expected in zip(found, problems, strict=True):
-        assert message.startswith(expected)
-
-
-def test_extract_raises_spec_errors_before_reading(pricing: FetchResult) -> None:
-    with pytest.raises(SpecError, match="bad CSS selector"):
-        extract(check(html="#opus["), pricing)
-    with pytest.raises(SpecError, match="check needs one method"):
-        extract(check(), pricing)
 
 
 def test_errors_share_one_base() -> None:

@@ -81,9 +81,11 @@ def test_bad_check_block_is_a_data_error_at_its_line(hub: Hub, server: HTTPServe
     before = prices.read_bytes()
     result = hub.run("--apply")
     assert result.exit_code == 2
-    line = text.splitlines().index("      check:", text.splitlines().index("    sonnet-input:")) + 1
-    assert f"data/facts/prices.yml:{line}: api-price.sonnet-input: 'html': bad CSS" in (
-        result.stderr
+    line = text.splitlines().index('        html: "#sonnet .price-input"') + 1
+    assert result.stderr == (
+        f"data/facts/prices.yml:{line}: check.html: bad CSS selector '#sonnet[' (Malformed "
+        "attribute selector at position 7) (write a selector such as '#opus .price' or "
+        "'table.pricing')\n"
     )
     assert not server.log, "nothing is fetched when a check block is wrong"
     assert prices.read_bytes() == before

@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from khub.cachedir import cache_root
 from khub.check import extract as methods
@@ -42,7 +42,8 @@ from khub.check.http import (
     WrongContentType,
 )
 from khub.check.numbers import NumberNotFound, convert, parse_number
-from khub.errors import DataError, UsageError
+from khub.check.spec import CheckSpec, ValueCheck
+from khub.errors import UsageError
 from khub.factcheck import Where, check_value
 from khub.model import Fact, FactSet, Licence, Range
 from khub.report import ProblemLog
@@ -58,7 +59,6 @@ OUTCOMES: tuple[Outcome, ...] = (
     "manual",
 )
 NEEDS_ATTENTION: frozenset[str] = frozenset({"rejected", "not-found", "unreachable"})
-RUN_OPTIONS = frozenset({"max_jump"})
 DEFAULT_MAX_JUMP = 0.5
 REL_TOL = 1e-9
 STATE_FILE = Path("check") / "fingerprints.json"  # under khub.cachedir.cache_root
@@ -139,7 +139,7 @@ class _Plan:
 
     fact: Fact
     url: str
-    spec: Mapping[str, Any]
+    spec: CheckSpec
     kind: Kind
     max_jump: float
 
@@ -218,61 +218,32 @@ def _named(factset: FactSet, fid: str) -> Fact:
 
 
 def plan_checks(factset: FactSet, facts: Sequence[Fact], options: CheckOptions) -> list[_Plan]:
-    """Validate every selected check block; return the plans, or raise DataError with all."""
-    log = ProblemLog()
-    plans = []
-    for fact in facts:
-        assert fact.check is not None
-        keypath = _keypath(fact, "check")
-        problems, plan = _plan(fact, dict(fact.check), options.max_jump)
-        for message in problems:
-            log.error(fact.file, keypath, f"{fact.id}: {message}", "see `khub check --help`")
-        if plan is not None:
-            plans.append(plan)
-    if log.has_errors:
-        for path in {fact.file for fact in facts}:
-            _add_text(log, options.root, path)
-        raise DataError(log.located())
-    return plans
+    """Return the plan of each selected fact; its check block was validated on load."""
+    return [_plan(fact, options.max_jump) for fact in facts]
 
 
-def _plan(fact: Fact, check: dict[str, Any], default_jump: float) -> tuple[list[str], _Plan | None]:
-    jump = check.get("max_jump", default_jump)
-    if isinstance(jump, bool) or not isinstance(jump, int | float) or jump <= 0:
-        return [f"'max_jump' must be a positive number such as 0.5, got {jump!r}"], None
-    spec = _extractor_spec(fact, {k: v for k, v in check.items() if k not in RUN_OPTIONS})
-    problems = methods.validate_spec(spec)
-    if problems:
-        return problems, None
-    return [], _Plan(fact, str(spec["url"]), spec, methods.kind_of(spec), float(jump))
+def _plan(fact: Fact, default_jump: float) -> _Plan:
+    assert fact.check is not None, "select_facts picks only facts with a check"
+    spec = _extractor_spec(fact, fact.check)
+    jump = spec.max_jump if isinstance(spec, ValueCheck) else None
+    max_jump = default_jump if jump is None else float(jump)
+    return _Plan(fact, spec.url, spec, methods.kind_of(spec), max_jump)
 
 
-def _extractor_spec(fact: Fact, spec: dict[str, Any]) -> dict[str, Any]:
+def _extractor_spec(fact: Fact, spec: CheckSpec) -> CheckSpec:
     """Ask for text where the fact is not a plain number; a range's scale is applied here."""
-    if methods.is_manual(spec):
+    if not isinstance(spec, ValueCheck):
         return spec
     if isinstance(fact.value, Range):
-        kept = {k: v for k, v in spec.items() if k not in ("scale", "convert", "number")}
-        return {**kept, "number": False}
-    if not fact.unit.numeric and "number" not in spec:
-        return {**spec, "number": False}
+        return spec.model_copy(update={"number": False, "scale": None, "convert": None})
+    if not fact.unit.numeric and "number" not in spec.model_fields_set:
+        return spec.model_copy(update={"number": False})
     return spec
-
-
-def _range_scale(spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: spec[k] for k in ("scale", "convert") if k in spec}
 
 
 def _keypath(fact: Fact, *tail: str) -> tuple[str, ...]:
     subject = fact.id[len(fact.series) + 1 :] if fact.series else fact.id
     return (fact.series or "", "facts", subject, *tail)
-
-
-def _add_text(log: ProblemLog, root: Path, path: str) -> None:
-    try:
-        log.texts[path] = (root / path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return
 
 
 def _kinds(plans: Sequence[_Plan]) -> dict[str, Kind]:
@@ -384,7 +355,7 @@ def new_value(fact: Fact, found: Extraction) -> FactValue:
     """Return the extracted value in the fact's shape; raise ValueError when it cannot be."""
     value = found.value
     if isinstance(fact.value, Range):
-        return parse_range(str(value), _range_scale(fact.check or {}))
+        return parse_range(str(value), fact.check if isinstance(fact.check, ValueCheck) else None)
     if fact.unit.numeric:
         if isinstance(value, str):
             raise ValueError(f"expected a number for unit {fact.unit.name}, got {value!r}")
@@ -395,8 +366,11 @@ def new_value(fact: Fact, found: Extraction) -> FactValue:
     return " ".join(text.split())
 
 
-def parse_range(text: str, scale: Mapping[str, Any]) -> Range:
-    """Return a range printed as `low–high` (or `low to high`); raise ValueError if not one."""
+def parse_range(text: str, spec: ValueCheck | None = None) -> Range:
+    """Return a range printed as `low–high` (or `low to high`) with the spec's factor applied.
+
+    Raise ValueError when the text is not one.
+    """
     found = _RANGE.match(text)
     if found is None:
         raise ValueError(f"expected a range such as 3–5, got {text!r}")
@@ -404,12 +378,9 @@ def parse_range(text: str, scale: Mapping[str, Any]) -> Range:
         low, high = (parse_number(found.group(i)) for i in (1, 2))
     except NumberNotFound as error:
         raise ValueError(str(error)) from None
-    factor = scale.get("scale")
-    conversion = scale.get("convert")
-    low, high = (
-        convert(v, scale=None if factor is None else float(factor), conversion=conversion)
-        for v in (low, high)
-    )
+    if spec is not None:
+        factor = None if spec.scale is None else float(spec.scale)
+        low, high = (convert(v, scale=factor, conversion=spec.convert) for v in (low, high))
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"expected a finite range, got {text!r}")
     return Range(low=low, high=high)

@@ -17,29 +17,23 @@ is the method's main argument and the method's other options sit beside it::
       manual: true        # no extractor: the link is checked and the page's sha256 compared
 
 Each method module (``html``, ``table``, ``json``, ``text`` …) documents its options in
-its docstring and defines ``KIND`` (what content it needs: html, json or text),
-``validate_spec(spec) -> list[str]`` and ``extract(spec, fetched) -> Extraction``.
-Adding a method is adding such a module to this package.
+its docstring and defines ``KIND`` (what content it needs: html, json or text) and
+``extract(spec, fetched) -> Extraction``, where ``spec`` is the method's typed model from
+``khub.check.spec``: the loader validated it, so extraction never parses the block again.
+Every method also takes ``max_jump`` (see ``khub check --help``). Adding a method is
+adding its model to ``khub.check.spec`` and its module to this package.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Mapping
 from functools import cache
 from typing import Protocol, cast
-from urllib.parse import urlsplit
 
-from khub.check.extract._shared import (
-    ExtractError,
-    Extraction,
-    NotFound,
-    Spec,
-    SpecError,
-    require_valid,
-)
+from khub.check.extract._shared import ExtractError, Extraction, NotFound, SpecError
 from khub.check.http import FetchResult, Kind
+from khub.check.spec import EXTRACTING, CheckSpec, ManualCheck, ValueCheck
 
 __all__ = [
     "ExtractError",
@@ -51,12 +45,9 @@ __all__ = [
     "extract",
     "is_manual",
     "kind_of",
-    "method_name",
+    "method",
     "methods",
-    "validate_spec",
 ]
-
-MANUAL_OPTIONS = frozenset({"url", "manual"})
 
 
 class Method(Protocol):
@@ -64,19 +55,8 @@ class Method(Protocol):
 
     KIND: Kind
 
-    def validate_spec(self, spec: Spec) -> list[str]:
-        """Return a message for each problem in `spec`."""
-
-    def extract(self, spec: Spec, fetched: FetchResult) -> Extraction:
+    def extract(self, spec: ValueCheck, fetched: FetchResult) -> Extraction:
         """Return the value `spec` points at in `fetched`."""
-
-
-@cache
-def method_names() -> tuple[str, ...]:
-    """Return the name of every method module of this package, without importing them."""
-    return tuple(
-        sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
-    )
 
 
 @cache
@@ -87,73 +67,26 @@ def method(name: str) -> Method:
 
 def methods() -> Mapping[str, Method]:
     """Return every method module of this package, by name."""
-    return {name: method(name) for name in method_names()}
+    return {name: method(name) for name in EXTRACTING}
 
 
-def is_manual(spec: Spec) -> bool:
+def is_manual(spec: CheckSpec) -> bool:
     """Return whether `spec` asks for no extraction (`manual: true`)."""
-    return spec.get("manual") is True
+    return isinstance(spec, ManualCheck)
 
 
-def method_name(spec: Spec) -> str:
-    """Return the name of the one method `spec` uses; raise SpecError otherwise."""
-    require_valid(spec, _method_problems)
-    if is_manual(spec):
-        raise SpecError("a manual check uses no method")
-    return next(name for name in method_names() if name in spec)
-
-
-def kind_of(spec: Spec) -> Kind:
+def kind_of(spec: CheckSpec) -> Kind:
     """Return what content `spec` needs from its URL (`any` for a manual check)."""
-    return "any" if is_manual(spec) else method(method_name(spec)).KIND
+    return "any" if isinstance(spec, ManualCheck) else method(spec.method).KIND
 
 
-def validate_spec(spec: object) -> list[str]:
-    """Return a message for each problem in a `check` block (empty when it is valid)."""
-    if not isinstance(spec, Mapping):
-        return [f"check must be a mapping with 'url' and a method, got {type(spec).__name__}"]
-    problems = [*_url_problems(spec), *_method_problems(spec)]
-    if problems:
-        return problems
-    if is_manual(spec):
-        extra = sorted(set(spec) - MANUAL_OPTIONS)
-        return [
-            f"manual: unknown option {key!r} (a manual check takes only 'url')" for key in extra
-        ]
-    return method(method_name(spec)).validate_spec(spec)
-
-
-def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+def extract(spec: CheckSpec, fetched: FetchResult) -> Extraction:
     """Return the value `spec` points at in `fetched`, using the method it names."""
-    if is_manual(spec):
+    if isinstance(spec, ManualCheck):
         raise SpecError("a manual check has no value to extract; compare the page's sha256")
-    return method(method_name(spec)).extract(spec, fetched)
+    return method(spec.method).extract(spec, fetched)
 
 
 def describe(name: str) -> str:
     """Return the documentation of method `name` (its module docstring)."""
     return (method(name).__doc__ or "").strip()
-
-
-def _url_problems(spec: Spec) -> list[str]:
-    url = spec.get("url")
-    if not isinstance(url, str) or not url.strip():
-        return ["check.url is required: the page or file the value is read from"]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return [f"check.url {url!r} must be an http:// or https:// URL"]
-    return []
-
-
-def _method_problems(spec: Spec) -> list[str]:
-    named = [name for name in method_names() if name in spec]
-    choices = ", ".join(method_names())
-    if "manual" in spec and not isinstance(spec["manual"], bool):
-        return [f"'manual' must be true or false, got {spec['manual']!r}"]
-    if is_manual(spec):
-        return [f"manual: true and {named[0]!r} both given; use one"] if named else []
-    if not named:
-        return [f"check needs one method ({choices}) or manual: true"]
-    if len(named) > 1:
-        return [f"check names {len(named)} methods ({', '.join(named)}); use one"]
-    return []

@@ -1,21 +1,19 @@
-"""What every extraction method shares: the result, the errors, spec checks, value parsing."""
+"""What every extraction method shares: the result, the errors, value parsing, excerpts."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from khub.check.http import FetchResult, media_type
-from khub.check.numbers import CONVERSIONS, NumberNotFound, convert, parse_number
+from khub.check.numbers import NumberNotFound, convert, parse_number
+from khub.check.spec import ValueCheck
 
 if TYPE_CHECKING:  # bs4 and soupsieve cost 0.2 s to import: only HTML checks load them
     from bs4 import BeautifulSoup
 
 EXCERPT_WIDTH = 120
-NUMBER_OPTIONS = frozenset({"number", "scale", "convert"})
-COMMON_OPTIONS = frozenset({"url"})
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _A_TAG = re.compile(r"<\s*[A-Za-z!]")
@@ -44,91 +42,12 @@ class NotFound(ExtractError):
 
 
 class SpecError(ExtractError):
-    """The check spec itself is wrong; the message says how to fix it."""
+    """The check spec asks for something extraction cannot do (a manual check's value)."""
 
 
-Spec = Mapping[str, Any]
-Validator = Callable[[Spec], list[str]]
-
-
-def require_valid(spec: Spec, validate: Validator) -> None:
-    """Raise SpecError listing every problem `validate` finds in `spec`."""
-    problems = validate(spec)
-    if problems:
-        raise SpecError("; ".join(problems))
-
-
-def check_keys(spec: Spec, method: str, options: frozenset[str]) -> list[str]:
-    """Return a message for each key the method does not know."""
-    allowed = ", ".join(sorted(options | COMMON_OPTIONS))
-    unknown = sorted(set(spec) - options - COMMON_OPTIONS)
-    return [f"{method}: unknown option {key!r} (allowed: {allowed})" for key in unknown]
-
-
-def check_text(spec: Spec, key: str, *, required: bool = False) -> list[str]:
-    """Return a message when `key` is missing (if required) or not a non-empty string."""
-    if key not in spec:
-        return [f"{key!r} is required"] if required else []
-    if not isinstance(spec[key], str) or not spec[key].strip():
-        return [f"{key!r} must be a non-empty string, got {spec[key]!r}"]
-    return []
-
-
-def check_regex(spec: Spec, key: str, *, required: bool = False) -> list[str]:
-    """Return a message when `key` is not a valid regular expression."""
-    problems = check_text(spec, key, required=required)
-    if problems or key not in spec:
-        return problems
-    try:
-        re.compile(spec[key])
-    except re.error as error:
-        return [f"{key!r}: bad regular expression ({error}); escape literal ( ) . $ with \\"]
-    return []
-
-
-def check_selector(spec: Spec, key: str, *, required: bool = False) -> list[str]:
-    """Return a message when `key` is not a valid CSS selector."""
-    problems = check_text(spec, key, required=required)
-    if problems or key not in spec:
-        return problems
-    return selector_problems(key, spec[key])
-
-
-def selector_problems(key: str, selector: str) -> list[str]:
-    """Return a message when `selector` is not valid CSS."""
-    import soupsieve
-
-    try:
-        soupsieve.compile(selector)
-    except soupsieve.SelectorSyntaxError as error:
-        first_line = str(error).splitlines()[0]
-        return [f"{key!r}: bad CSS selector {selector!r} ({first_line})"]
-    return []
-
-
-def check_number_options(spec: Spec) -> list[str]:
-    """Return messages for bad `number`, `scale` and `convert` options."""
-    problems = []
-    if not isinstance(spec.get("number", True), bool):
-        problems.append(f"'number' must be true or false, got {spec['number']!r}")
-    scale = spec.get("scale", 1)
-    if isinstance(scale, bool) or not isinstance(scale, int | float):
-        problems.append(f"'scale' must be a number such as 1000000, got {scale!r}")
-    if "convert" in spec and not (
-        isinstance(spec["convert"], str) and spec["convert"] in CONVERSIONS
-    ):
-        known = ", ".join(sorted(CONVERSIONS))
-        problems.append(f"'convert': unknown conversion {spec['convert']!r} (use one of {known})")
-    if "scale" in spec and "convert" in spec:
-        problems.append("give 'scale' or 'convert', not both")
-    if spec.get("number") is False and ("scale" in spec or "convert" in spec):
-        problems.append("'scale' and 'convert' need 'number: true'")
-    return problems
-
-
-def to_value(text: str, spec: Spec) -> float | str:
+def to_value(text: str, spec: ValueCheck) -> float | str:
     """Return `text` as the spec wants it: a converted number, or collapsed text."""
-    if spec.get("number", True) is False:
+    if not spec.number:
         return collapse(text)
     try:
         number = parse_number(text)
@@ -137,12 +56,10 @@ def to_value(text: str, spec: Spec) -> float | str:
     return scaled(number, spec)
 
 
-def scaled(number: float, spec: Spec) -> float:
+def scaled(number: float, spec: ValueCheck) -> float:
     """Return `number` with the spec's `scale` or `convert` applied."""
-    scale = spec.get("scale")
-    return convert(
-        number, scale=None if scale is None else float(scale), conversion=spec.get("convert")
-    )
+    scale = None if spec.scale is None else float(spec.scale)
+    return convert(number, scale=scale, conversion=spec.convert)
 
 
 def search(pattern: str, text: str) -> re.Match[str] | None:
@@ -155,13 +72,13 @@ def group_span(found: re.Match[str]) -> tuple[int, int]:
     return found.span(1) if found.re.groups and found.group(1) is not None else found.span(0)
 
 
-def refine(text: str, spec: Spec) -> tuple[str, int, int]:
-    """Return the part of `text` the spec's optional `regex` keeps, with its span."""
-    if "regex" not in spec:
+def refine(text: str, regex: str | None) -> tuple[str, int, int]:
+    """Return the part of `text` that the optional `regex` keeps, with its span."""
+    if regex is None:
         return text, 0, len(text)
-    found = search(spec["regex"], text)
+    found = search(regex, text)
     if found is None:
-        raise NotFound(f"regex {spec['regex']!r} does not match {shorten(text)!r}")
+        raise NotFound(f"regex {regex!r} does not match {shorten(text)!r}")
     start, end = group_span(found)
     return text[start:end], start, end
 

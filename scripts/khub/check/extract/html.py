@@ -32,49 +32,27 @@ from __future__ import annotations
 from bs4 import Tag
 
 from khub.check.extract._shared import (
-    NUMBER_OPTIONS,
     Extraction,
     NotFound,
-    Spec,
-    check_keys,
-    check_number_options,
-    check_regex,
-    check_selector,
-    check_text,
     collapse,
     excerpt_around,
     parse_html,
     refine,
-    require_valid,
     to_value,
 )
 from khub.check.http import FetchResult, Kind
+from khub.check.spec import HtmlCheck
 
 KIND: Kind = "html"
-OPTIONS = frozenset({"html", "attr", "regex"}) | NUMBER_OPTIONS
 
 
-def validate_spec(spec: Spec) -> list[str]:
-    """Return a message for each problem in an html spec."""
-    return [
-        *check_keys(spec, "html", OPTIONS),
-        *check_selector(spec, "html", required=True),
-        *check_text(spec, "attr"),
-        *check_regex(spec, "regex"),
-        *check_number_options(spec),
-    ]
-
-
-def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+def extract(spec: HtmlCheck, fetched: FetchResult) -> Extraction:
     """Return the value of the element the spec's selector matches in `fetched`."""
-    require_valid(spec, validate_spec)
-    selector = spec["html"]
-    element = parse_html(fetched).select_one(selector)
+    element = parse_html(fetched).select_one(spec.html)
     if element is None:
-        raise NotFound(f"no element matches {selector!r}")
-    read = _read(element, spec.get("attr"))
-    kept, _, _ = refine(read, spec)
-    locator = f"{selector} @{spec['attr']}" if "attr" in spec else selector
+        raise NotFound(f"no element matches {spec.html!r}")
+    kept, _, _ = refine(_read(element, spec.attr), spec.regex)
+    locator = spec.html if spec.attr is None else f"{spec.html} @{spec.attr}"
     return Extraction(to_value(kept, spec), _context(element, kept), locator)
 
 

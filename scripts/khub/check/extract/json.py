@@ -35,47 +35,25 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 
 from khub.check.extract._shared import (
-    NUMBER_OPTIONS,
     ExtractError,
     Extraction,
     NotFound,
-    Spec,
-    check_keys,
-    check_number_options,
-    check_text,
     excerpt_around,
-    require_valid,
     scaled,
     to_value,
 )
 from khub.check.http import FetchResult, Kind
+from khub.check.spec import JsonCheck
 
 KIND: Kind = "json"
-OPTIONS = frozenset({"json"}) | NUMBER_OPTIONS
 _LAST_FIELD = re.compile(r'\.\s*([A-Za-z_][A-Za-z0-9_]*|"[^"]+")\s*$')
 
 
-def validate_spec(spec: Spec) -> list[str]:
-    """Return a message for each problem in a json spec."""
-    problems = [*check_keys(spec, "json", OPTIONS), *check_number_options(spec)]
-    text_problems = check_text(spec, "json", required=True)
-    if text_problems:
-        return [*problems, *text_problems]
-    try:
-        jmespath.compile(spec["json"])
-    except JMESPathError as error:
-        detail = " ".join(str(error).split())
-        problems.append(f"'json': bad JMESPath expression ({detail}); see jmespath.org/tutorial")
-    return problems
-
-
-def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+def extract(spec: JsonCheck, fetched: FetchResult) -> Extraction:
     """Return the single value the spec's JMESPath expression selects in `fetched`."""
-    require_valid(spec, validate_spec)
-    path = spec["json"]
     document = _load(fetched)
-    found = _single(path, _search(path, document))
-    return Extraction(_value(found, spec), _context(path, document, found), path)
+    found = _single(spec.path, _search(spec.path, document))
+    return Extraction(_value(found, spec), _context(spec.path, document, found), spec.path)
 
 
 def _load(fetched: FetchResult) -> Any:
@@ -111,8 +89,8 @@ def _single(path: str, found: Any) -> Any:
     return found
 
 
-def _value(found: Any, spec: Spec) -> float | str:
-    if spec.get("number", True) is False:
+def _value(found: Any, spec: JsonCheck) -> float | str:
+    if not spec.number:
         return found if isinstance(found, str) else json.dumps(found)
     if isinstance(found, str):
         return to_value(found, spec)

@@ -41,95 +41,38 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
 from khub.check.extract._shared import (
-    NUMBER_OPTIONS,
     ExtractError,
     Extraction,
     NotFound,
-    Spec,
-    check_keys,
-    check_number_options,
-    check_regex,
     collapse,
     excerpt_around,
     parse_html,
     refine,
-    require_valid,
-    selector_problems,
     to_value,
 )
 from khub.check.http import FetchResult, Kind
+from khub.check.spec import TableCheck, is_pattern
 
 KIND: Kind = "html"
-OPTIONS = frozenset({"table", "regex"}) | NUMBER_OPTIONS
-TABLE_OPTIONS = frozenset({"match", "column", "selector"})
 _HEADER_ROWS = 10
 
 Row = list[str]
 
 
-def validate_spec(spec: Spec) -> list[str]:
-    """Return a message for each problem in a table spec."""
-    where = spec.get("table")
-    problems = [*check_keys(spec, "table", OPTIONS), *check_regex(spec, "regex")]
-    if not isinstance(where, Mapping):
-        example = "{match: {Model: 'X'}, column: 'Input'}"
-        return [*problems, f"'table' must be a mapping such as {example}"]
-    return [*problems, *_where_problems(where), *check_number_options(spec)]
-
-
-def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+def extract(spec: TableCheck, fetched: FetchResult) -> Extraction:
     """Return the value of the cell the spec addresses in `fetched`."""
-    require_valid(spec, validate_spec)
-    where = spec["table"]
-    names = [*where["match"], where["column"]]
-    for number, table in enumerate(_tables(parse_html(fetched), where.get("selector")), 1):
+    where = spec.table
+    names = [*where.match, where.column]
+    for number, table in enumerate(_tables(parse_html(fetched), where.selector), 1):
         grid = _grid(table)
         at = _header_row(grid, names)
         if at is not None:
             return _cell(spec, f"table {number}", grid[at], grid[at + 1 :])
     raise NotFound(f"no table has the headers {', '.join(map(repr, names))}")
-
-
-def _where_problems(where: Mapping[str, Any]) -> list[str]:
-    allowed = ", ".join(sorted(TABLE_OPTIONS))
-    problems = [
-        f"table: unknown key {k!r} (allowed: {allowed})" for k in where if k not in TABLE_OPTIONS
-    ]
-    match = where.get("match")
-    if not isinstance(match, Mapping) or not match:
-        problems.append("table.match must map headers to values, e.g. {Model: 'Claude Opus 4.8'}")
-    else:
-        problems += [p for name, value in match.items() for p in _pattern_problems(name, value)]
-    if not isinstance(where.get("column"), str) or not where["column"].strip():
-        problems.append("table.column must name the header of the column to read")
-    else:
-        problems += _pattern_problems("column", where["column"])
-    if "selector" in where:
-        problems += selector_problems("table.selector", str(where["selector"]))
-    return problems
-
-
-def _pattern_problems(name: object, value: object) -> list[str]:
-    if (
-        not isinstance(name, str)
-        or isinstance(value, bool)
-        or not isinstance(value, str | int | float)
-    ):
-        return [f"table: {name!r}: {value!r} must be text or a number"]
-    text = str(value)
-    if not _is_regex(text):
-        return []
-    try:
-        re.compile(text[1:-1])
-    except re.error as error:
-        return [f"table: {name!r}: bad regular expression {text!r} ({error})"]
-    return []
 
 
 def _tables(soup: BeautifulSoup, selector: str | None) -> list[Tag]:
@@ -174,20 +117,20 @@ def _header_row(grid: list[Row], names: list[str]) -> int | None:
     return None
 
 
-def _cell(spec: Spec, label: str, header: Row, body: list[Row]) -> Extraction:
-    where = spec["table"]
-    match = {_find_required(header, name): str(value) for name, value in where["match"].items()}
-    column = _find_required(header, where["column"])
-    condition = " and ".join(f"{name}={value!r}" for name, value in where["match"].items())
+def _cell(spec: TableCheck, label: str, header: Row, body: list[Row]) -> Extraction:
+    where = spec.table
+    match = {_find_required(header, name): str(value) for name, value in where.match.items()}
+    column = _find_required(header, where.column)
+    condition = " and ".join(f"{name}={value!r}" for name, value in where.match.items())
     rows = [row for row in body if all(_matches(row[i], value) for i, value in match.items())]
     if not rows:
         raise NotFound(f"{label}: no row where {condition}")
     if len(rows) > 1:
         raise ExtractError(f"{label}: {len(rows)} rows where {condition}; add a header to 'match'")
-    kept, _, _ = refine(rows[0][column], spec)
+    kept, _, _ = refine(rows[0][column], spec.regex)
     line = " | ".join(f"{name}: {text}" for name, text in zip(header, rows[0], strict=True) if text)
     context = excerpt_around(line, f"{header[column]}: {rows[0][column]}")
-    locator = f"{label}, row where {condition}, column {where['column']!r}"
+    locator = f"{label}, row where {condition}, column {where.column!r}"
     return Extraction(to_value(kept, spec), context, locator)
 
 
@@ -203,10 +146,6 @@ def _find_required(row: Row, pattern: str) -> int:
 
 
 def _matches(text: str, pattern: str) -> bool:
-    if _is_regex(pattern):
+    if is_pattern(pattern):
         return re.search(pattern[1:-1], text) is not None
     return text.casefold() == collapse(pattern).casefold()
-
-
-def _is_regex(pattern: str) -> bool:
-    return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")

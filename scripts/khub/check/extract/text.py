@@ -29,43 +29,26 @@ Example::
 from __future__ import annotations
 
 from khub.check.extract._shared import (
-    NUMBER_OPTIONS,
     Extraction,
     NotFound,
-    Spec,
-    check_keys,
-    check_number_options,
-    check_regex,
     excerpt,
     group_span,
     plain_text,
-    require_valid,
     search,
     shorten,
     to_value,
 )
 from khub.check.http import FetchResult, Kind
+from khub.check.spec import TextCheck
 
 KIND: Kind = "text"
-OPTIONS = frozenset({"text"}) | NUMBER_OPTIONS
 
 
-def validate_spec(spec: Spec) -> list[str]:
-    """Return a message for each problem in a text spec."""
-    return [
-        *check_keys(spec, "text", OPTIONS),
-        *check_regex(spec, "text", required=True),
-        *check_number_options(spec),
-    ]
-
-
-def extract(spec: Spec, fetched: FetchResult) -> Extraction:
+def extract(spec: TextCheck, fetched: FetchResult) -> Extraction:
     """Return the first match of the spec's regular expression in the plain text."""
-    require_valid(spec, validate_spec)
-    pattern = spec["text"]
     plain = plain_text(fetched)
-    found = search(pattern, plain)
+    found = search(spec.text, plain)
     if found is None:
-        raise NotFound(f"no match for {shorten(pattern)!r} in the text of {fetched.final_url}")
+        raise NotFound(f"no match for {shorten(spec.text)!r} in the text of {fetched.final_url}")
     start, end = group_span(found)
-    return Extraction(to_value(plain[start:end], spec), excerpt(plain, start, end), pattern)
+    return Extraction(to_value(plain[start:end], spec), excerpt(plain, start, end), spec.text)
