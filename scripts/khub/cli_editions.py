@@ -14,11 +14,12 @@ from khub.diffreport import load_evidence, render_json, render_markdown, render_
 from khub.editions import edition_snapshot, find_edition, publish, read_editions, verify
 from khub.errors import UsageError
 from khub.load import load
+from khub.lock import waiting_message
 from khub.model import FactSet
 from khub.snapshot import Snapshot, from_factset, from_git
 from khub.usage import read_usage, usage_from_content
 
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 @click.group("edition")
@@ -47,13 +48,19 @@ def publish_command(month: str, notes: Path | None, date: dt.datetime | None) ->
     MONTH is already published or earlier than the last edition, a notes entry names an
     unknown module, fact or claim, or a claim is false and no note acknowledges it.
     """
-    path = publish(".", month, published=date.date() if date else None, notes_path=notes)
+    when = date.date() if date else None
+    path = publish(".", month, published=when, notes_path=notes, on_wait=_waiting)
     record = find_edition(read_editions("."), month).record
     click.echo(
         f"published edition {month}: {path.as_posix()} ({len(record.facts)} facts, "
         f"{len(record.derived)} derived, {len(record.claims)} claims, "
         f"{len(record.notes)} notes; published {record.published})"
     )
+
+
+def _waiting(pid: int | None) -> None:
+    """Say that the publication waits for another writer of data/."""
+    click.echo(waiting_message(pid), err=True)
 
 
 @click.group("editions")
@@ -155,7 +162,7 @@ def _side(spec: str, factset: FactSet) -> Snapshot:
     """Return the snapshot a FROM or TO argument names."""
     if spec in ("working", "."):
         return from_factset(factset)
-    if spec == "latest" or _MONTH.match(spec):
+    if spec == "latest" or _MONTH.fullmatch(spec):
         published = read_editions(".")
         if spec == "latest":
             if not published:

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from khub.errors import DataError, KhubError, Problem, UsageError
 from khub.load import load, today_default
+from khub.lock import OnWait, data_lock
 from khub.model import FactSet, Record, Slug
 from khub.records import validate
 from khub.report import ProblemLog
@@ -34,7 +35,8 @@ from khub.snapshot import (
 from khub.yamlio import parse, read_text
 
 EDITIONS_DIR = "data/editions"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_MONTH_FIELD = rf"^{_MONTH.pattern}$"  # pydantic's regex engine: '$' is the very end
 _SECTIONS = ("notes", "sources", "facts", "derived", "claims")
 _HEADER = (
     "# khub edition {edition}: frozen by `khub edition publish` on {published}.\n"
@@ -49,7 +51,7 @@ _HEADER = (
 class PreviousRef(Record):
     """The edition before this one, and the sha256 of its file as published."""
 
-    edition: str = Field(pattern=_MONTH.pattern)
+    edition: str = Field(pattern=_MONTH_FIELD)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -102,7 +104,7 @@ class FrozenSource(Record):
 class EditionRecord(Record):
     """One published edition: data/editions/YYYY-MM.yml."""
 
-    edition: str = Field(pattern=_MONTH.pattern)
+    edition: str = Field(pattern=_MONTH_FIELD)
     published: dt.date
     previous: PreviousRef | None
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -452,16 +454,37 @@ def publish(
     *,
     published: dt.date | None = None,
     notes_path: Path | None = None,
+    on_wait: OnWait | None = None,
 ) -> Path:
-    """Validate everything, then freeze the working facts as a new edition; return its path."""
+    """Validate everything, then freeze the working facts as a new edition; return its path.
+
+    Holds the write lock of data/ (khub.lock) from reading the data to writing the file.
+    """
     root = Path(root)
-    if not _MONTH.match(edition_id):
-        raise UsageError(f"edition '{edition_id}' is not a month (write YYYY-MM, e.g. 2026-06)")
+    if not is_month(edition_id):
+        raise UsageError(
+            f"edition {_quoted(edition_id)} is not a month (write YYYY-MM, e.g. 2026-06)"
+        )
     published = published or today_default()
     if published < dt.date.fromisoformat(f"{edition_id}-01"):
         raise UsageError(
             f"edition {edition_id} cannot be published on {published}, before its month starts"
         )
+    with data_lock(root, on_wait=on_wait):
+        return _publish(root, edition_id, published, notes_path)
+
+
+def is_month(text: str) -> bool:
+    """Return True when text is exactly a month such as 2026-06 (no trailing newline)."""
+    return _MONTH.fullmatch(text) is not None
+
+
+def _quoted(text: str) -> str:
+    """Return text quoted with its control characters escaped, for a message."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _publish(root: Path, edition_id: str, published: dt.date, notes_path: Path | None) -> Path:
     factset, _ = load(root)
     editions = verify(root)
     previous = _check_order(editions, edition_id, published)
