@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from khub.errors import DataError, KhubError, Problem, UsageError
+from khub.gitrepo import GitError, changes, file_at, is_repository
 from khub.load import load, today_default
 from khub.lock import OnWait, data_lock
 from khub.model import FactSet, Record, Slug
@@ -234,36 +234,118 @@ def edition_snapshot(edition: Edition) -> Snapshot:
 
 
 def verify(root: Path | str = ".") -> list[Edition]:
-    """Check every edition and the chain; return them, or raise DataError naming each change."""
+    """Check every edition and the chain; return them, or raise DataError naming each change.
+
+    In a git repository the history anchors the chain: the first version git ever saw of
+    an edition file is its published version, and every edition any commit had must
+    still exist, so neither deleting nor replacing the latest edition goes unseen.
+    """
     root = Path(root)
     log = ProblemLog()
+    history = edition_history(root)
     editions = [e for e in (read_edition(root, p, log) for p in edition_paths(root)) if e]
     for edition in editions:
-        _check_content(root, edition, log)
+        _check_content(root, edition, history.get(edition.path), log)
+    _check_missing(root, history, log)
     _check_chain(editions, log)
     if log.has_errors:
         raise DataError(log.located())
     return editions
 
 
-def _check_content(root: Path, edition: Edition, log: ProblemLog) -> None:
+@dataclass(frozen=True)
+class FileHistory:
+    """What git's history holds of one edition file: the commits that added and removed it."""
+
+    path: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def published(self) -> str:
+        """Return the commit that first added the file: its publication."""
+        return self.added[0]
+
+
+def edition_history(root: Path) -> dict[str, FileHistory]:
+    """Return the history of every edition file HEAD's history ever had; {} outside git."""
+    if not is_repository(root):
+        return {}
+    try:
+        found = changes(root, f"{EDITIONS_DIR}/")
+    except GitError:
+        return {}
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    for change in found:
+        name = change.path.removeprefix(f"{EDITIONS_DIR}/")
+        if "/" in name or not name.endswith(".yml") or not is_month(name[: -len(".yml")]):
+            continue
+        (added if change.status == "A" else removed).setdefault(change.path, []).append(
+            change.commit
+        )
+    return {
+        path: FileHistory(path, tuple(commits), tuple(removed.get(path, ())))
+        for path, commits in added.items()
+    }
+
+
+def _check_missing(root: Path, history: Mapping[str, FileHistory], log: ProblemLog) -> None:
+    """Report each edition file the history published that the work tree no longer has."""
+    for path, item in sorted(history.items()):
+        if (root / path).exists():
+            continue
+        commit = item.published[:12]
+        log.error(
+            path,
+            (),
+            f"published in commit {commit}, now missing",
+            f"restore it with git checkout {commit} -- {path}",
+        )
+
+
+def _check_content(
+    root: Path, edition: Edition, history: FileHistory | None, log: ProblemLog
+) -> None:
     """Compare the file with its own hashes and, when git has it, with the published bytes."""
-    baseline = _published_version(root, edition.path)
     changed = canonical_sha256(_content(edition.data)) != edition.record.content_sha256
-    if baseline is not None and baseline[1] != (root / edition.path).read_bytes():
-        commit, blob = baseline
-        named = _name_changes(edition, blob, commit, log)
-        if named or not changed:
-            if not named:
-                log.error(
-                    edition.path,
-                    (),
-                    f"edition {edition.id}: the file's bytes differ from the published version "
-                    f"(commit {commit[:12]}) though no value changed (comments or layout)",
-                    f"restore it: git checkout {commit[:12]} -- {edition.path}",
-                )
-            return
+    published = None if history is None else file_at(root, history.published, edition.path)
+    if history and published is not None and published != (root / edition.path).read_bytes():
+        _name_replacement(edition, history, log)
+        _name_differences(edition, published, history.published, changed, log)
+        return
     if changed:
+        _name_sections(edition, log)
+
+
+def _name_replacement(edition: Edition, history: FileHistory, log: ProblemLog) -> None:
+    """Name the commits of an edition that was removed and added again with other bytes."""
+    if len(history.added) < 2:
+        return
+    first, last = history.published[:12], history.added[-1][:12]
+    removed = f", removed in commit {history.removed[0][:12]}" if history.removed else ""
+    message = (
+        f"edition {edition.id}: replaced after publication: published in commit {first}"
+        f"{removed} and added again in commit {last}"
+    )
+    hint = f"restore it with git checkout {first} -- {edition.path}"
+    log.error(edition.path, (), message, hint)
+
+
+def _name_differences(
+    edition: Edition, published: bytes, commit: str, changed: bool, log: ProblemLog
+) -> None:
+    """Name each field that differs from the published bytes, or say only the bytes differ."""
+    named = _name_changes(edition, published, commit, log)
+    if not named and not changed:
+        log.error(
+            edition.path,
+            (),
+            f"edition {edition.id}: the file's bytes differ from the published version "
+            f"(commit {commit[:12]}) though no value changed (comments or layout)",
+            f"restore it: git checkout {commit[:12]} -- {edition.path}",
+        )
+    elif not named:
         _name_sections(edition, log)
 
 
@@ -283,33 +365,14 @@ def _name_sections(edition: Edition, log: ProblemLog) -> None:
         )
 
 
-def _published_version(root: Path, rel: str) -> tuple[str, bytes] | None:
-    """Return (commit, bytes) of the file as first committed, or None outside git."""
-    try:
-        added = subprocess.run(
-            ["git", "log", "--diff-filter=A", "--format=%H", "--", rel],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        return None
-    commits = added.stdout.decode().split()
-    if added.returncode != 0 or not commits:
-        return None
-    commit = commits[0]  # the latest time the file was added: its publication
-    shown = subprocess.run(
-        ["git", "show", f"{commit}:{rel}"], cwd=root, capture_output=True, check=False
-    )
-    return (commit, shown.stdout) if shown.returncode == 0 else None
-
-
 def _name_changes(edition: Edition, blob: bytes, commit: str, log: ProblemLog) -> bool:
     """Log one error per field that differs from the published version; return True if any."""
     old, problem, _ = parse_edition(edition.path, blob)
     if problem is not None or not isinstance(old, dict):
         return False
     paths = list(_differences(old, edition.data, ()))
+    content = [d for d in paths if d[0][:1] not in (("content_sha256",), ("section_sha256",))]
+    paths = content or paths  # resealed hashes only follow from the content they seal
     for keypath, before, after in paths[:20]:
         where = ".".join(str(k) for k in keypath)
         log.error(
