@@ -47,6 +47,8 @@ def publish_command(month: str, notes: Path | None, date: dt.datetime | None) ->
     Refuses (writing nothing) when the data has errors, a published edition was edited,
     MONTH is already published or earlier than the last edition, a notes entry names an
     unknown module, fact or claim, or a claim is false and no note acknowledges it.
+    Holds the write lock of data/ meanwhile; waits for another writer up to
+    $KHUB_LOCK_TIMEOUT seconds (default 300), then gives up with exit code 3.
     """
     when = date.date() if date else None
     path = publish(".", month, published=when, notes_path=notes, on_wait=_waiting)
@@ -70,7 +72,12 @@ def editions() -> None:
 
 @editions.command("verify")
 def verify_command() -> None:
-    """Check that no published edition changed since it was published, and the chain holds."""
+    """Check that no published edition changed since it was published, and the chain holds.
+
+    In a git repository the history anchors the chain: the first version of an edition
+    file git ever saw is its published version, and every edition file any commit in
+    HEAD's history had must still exist.
+    """
     found = verify(".")
     names = ", ".join(e.id for e in found) or "none published yet"
     click.echo(f"ok: {len(found)} edition(s) verified ({names})", err=True)

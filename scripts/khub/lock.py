@@ -99,7 +99,7 @@ def _timed_out(holder: int | None, timeout: float) -> LockError:
 def _open(path: Path) -> int:
     """Open the lock file without following a symlink a pull request may have planted."""
     if not path.parent.is_dir():
-        raise LockError(f"{path.parent.as_posix()}: no data/ folder to lock")
+        raise LockError("data: no data/ folder here (run khub from the hub's top folder)")
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         return os.open(path, flags, 0o644)

@@ -216,3 +216,15 @@ def test_warnings_are_placed_at_the_source_they_come_from(tmp_path: Path) -> Non
         f"build/docs/beta.md: Doc file 'beta.md' contains a link 'x.md', {tail}",
         "Aborted with 4 warnings in strict mode!",
     ]
+
+
+def test_a_module_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    root = without_widgets(copy_hub(tmp_path / "hub"))
+    shutil.copy(root / "content" / "alpha.md", root / "content" / "gamma\n.md")
+    code, stderr = _run(root, "generate")
+    assert (code, stderr) == (
+        1,
+        "content/gamma\n.md: 'gamma\\n' cannot name a module (use lower-case letters, digits "
+        "and dashes; not index, sources, facts, api, assets)\n",
+    )
+    assert not (root / "build").exists()
