@@ -74,7 +74,7 @@ def parse_number(text: str) -> tuple[float | None, str | None]:
     cleaned = _SEPARATORS.sub("", text)
     if not cleaned:
         return None, "empty"
-    if not _NUMBER.match(cleaned):
+    if not _NUMBER.fullmatch(cleaned):
         return None, "not_a_number"
     value = float(cleaned) + 0.0
     if not math.isfinite(value):

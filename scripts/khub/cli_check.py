@@ -11,12 +11,14 @@ import click
 
 from khub.cachedir import cache_root
 from khub.check import extract as methods
+from khub.check.apply import Applied, apply_run
 from khub.check.http import FetchConfig, IPNetwork, Progress
 from khub.check.report import render_json, render_markdown
-from khub.check.run import DEFAULT_MAX_JUMP, CheckOptions, CheckRun, run_check, updates_for
-from khub.errors import DataError, NotFoundError
+from khub.check.run import DEFAULT_MAX_JUMP, CheckOptions, CheckRun, run_check
+from khub.errors import DataError, KhubError, NotFoundError
 from khub.load import load
-from khub.write import WriteError, apply_updates, replace_atomically
+from khub.lock import LockError, waiting_message
+from khub.write import WriteError, replace_atomically
 
 EXIT_OK = 0
 EXIT_ATTENTION = 1
@@ -55,13 +57,17 @@ excerpt around the match.
 --apply writes data/facts/*.yml only: comments, key order and quoting are kept, a run with
 nothing to write changes no byte, the whole hub is validated before anything is written,
 each file is replaced atomically (a killed run leaves every file whole), and if the hub
-does not load afterwards the original files are put back.
+does not load afterwards the original files are put back. Writers of data/ take turns:
+--apply holds data/.khub.lock while it re-reads the data and writes, so two runs both
+keep their changes; a run that has to wait says so and gives up after $KHUB_LOCK_TIMEOUT
+seconds (default 300). A fact that another writer changed while this run was fetching is
+left alone ("not applied", exit 1).
 
 \b
 Exit codes:
   0  every fact confirmed, changed (applied with --apply) or manual
   1  some fact rejected, not-found or unreachable (the report lists them; accepted changes
-     are still applied with --apply)
+     are still applied with --apply), or changed by another writer meanwhile
   2  usage or data error: unknown fact, fact without a check, invalid data or check block;
      nothing fetched, nothing written
   3  --apply failed; data/ was left or put back as it was
@@ -222,18 +228,29 @@ def check(
     except NotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(EXIT_USAGE)
-    applied: list[str] = []
-    failure: WriteError | None = None
+    applied = Applied([], [])
+    failure: KhubError | None = None
     if apply_:
         try:
-            applied = apply_updates(Path(), updates_for(run, factset))
-        except WriteError as exc:
+            applied = apply_run(Path(), run, on_wait=_waiting)
+        except DataError as exc:
+            print_problems(exc.problems)
+            failure = WriteError("data/ no longer validates, nothing written")
+        except (WriteError, LockError) as exc:
             failure = exc
-    _emit(run, applied, as_json, report_dir)
+    _emit(run, applied.files, as_json, report_dir)
+    for conflict in applied.conflicts:
+        click.echo(f"not applied: {conflict}", err=True)
     if failure is not None:
         click.echo(f"error: {failure}", err=True)
         ctx.exit(EXIT_APPLY_FAILED)
-    ctx.exit(EXIT_ATTENTION if run.needs_attention() else EXIT_OK)
+    attention = run.needs_attention() or bool(applied.conflicts)
+    ctx.exit(EXIT_ATTENTION if attention else EXIT_OK)
+
+
+def _waiting(pid: int | None) -> None:
+    """Say that this run waits for another writer of data/."""
+    click.echo(waiting_message(pid), err=True)
 
 
 def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:

@@ -103,7 +103,11 @@ def schema(check: bool) -> None:
         if stale:
             raise KhubError(f"{len(stale)} schema file(s) out of date")
         return
-    for path in schemas.write(Path()):
+    from khub.lock import data_lock, waiting_message
+
+    with data_lock(Path(), on_wait=lambda pid: click.echo(waiting_message(pid), err=True)):
+        written = schemas.write(Path())
+    for path in written:
         click.echo(f"wrote {path}")
 
 

@@ -14,11 +14,12 @@ from khub.diffreport import load_evidence, render_json, render_markdown, render_
 from khub.editions import edition_snapshot, find_edition, publish, read_editions, verify
 from khub.errors import UsageError
 from khub.load import load
+from khub.lock import waiting_message
 from khub.model import FactSet
 from khub.snapshot import Snapshot, from_factset, from_git
 from khub.usage import read_usage, usage_from_content
 
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 @click.group("edition")
@@ -46,14 +47,22 @@ def publish_command(month: str, notes: Path | None, date: dt.datetime | None) ->
     Refuses (writing nothing) when the data has errors, a published edition was edited,
     MONTH is already published or earlier than the last edition, a notes entry names an
     unknown module, fact or claim, or a claim is false and no note acknowledges it.
+    Holds the write lock of data/ meanwhile; waits for another writer up to
+    $KHUB_LOCK_TIMEOUT seconds (default 300), then gives up with exit code 3.
     """
-    path = publish(".", month, published=date.date() if date else None, notes_path=notes)
+    when = date.date() if date else None
+    path = publish(".", month, published=when, notes_path=notes, on_wait=_waiting)
     record = find_edition(read_editions("."), month).record
     click.echo(
         f"published edition {month}: {path.as_posix()} ({len(record.facts)} facts, "
         f"{len(record.derived)} derived, {len(record.claims)} claims, "
         f"{len(record.notes)} notes; published {record.published})"
     )
+
+
+def _waiting(pid: int | None) -> None:
+    """Say that the publication waits for another writer of data/."""
+    click.echo(waiting_message(pid), err=True)
 
 
 @click.group("editions")
@@ -63,7 +72,12 @@ def editions() -> None:
 
 @editions.command("verify")
 def verify_command() -> None:
-    """Check that no published edition changed since it was published, and the chain holds."""
+    """Check that no published edition changed since it was published, and the chain holds.
+
+    In a git repository the history anchors the chain: the first version of an edition
+    file git ever saw is its published version, and every edition file any commit in
+    HEAD's history had must still exist.
+    """
     found = verify(".")
     names = ", ".join(e.id for e in found) or "none published yet"
     click.echo(f"ok: {len(found)} edition(s) verified ({names})", err=True)
@@ -155,7 +169,7 @@ def _side(spec: str, factset: FactSet) -> Snapshot:
     """Return the snapshot a FROM or TO argument names."""
     if spec in ("working", "."):
         return from_factset(factset)
-    if spec == "latest" or _MONTH.match(spec):
+    if spec == "latest" or _MONTH.fullmatch(spec):
         published = read_editions(".")
         if spec == "latest":
             if not published:

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import signal
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from khub.children import Interrupted, stop, stop_signals_raise
 from khub.errors import DataError, KhubError
-from khub.generate import GenerateResult
+from khub.generate import BUILD_DOCS, GenerateResult
 from khub.generate import generate as generate_docs
 from khub.load import load
-from khub.site import mkdocs_build, mkdocs_serve, watch
+from khub.site import SITE_DIR, build_site, mkdocs_serve, watch
 
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
 
 
-def run_generate(root: Path, today: dt.date | None = None, cache: bool = True) -> GenerateResult:
-    """Load the data and generate build/docs with calculators, charts and what-changed blocks."""
+def run_generate(
+    root: Path, today: dt.date | None = None, cache: bool = True, out_dir: Path | None = None
+) -> GenerateResult:
+    """Load the data and generate build/docs (or out_dir) with calculators, charts and
+    what-changed blocks."""
     from khub import calculators, charts, whatchanged
     from khub.calculator_html import calculator_helper
 
@@ -31,6 +34,7 @@ def run_generate(root: Path, today: dt.date | None = None, cache: bool = True) -
         module_preamble=whatchanged.module_preamble(root, factset),
         extra_files=[calculators.extra_files, charts.extra_files, whatchanged.extra_files],
         today=today,
+        out_dir=out_dir,
         cache=cache,
     )
 
@@ -71,20 +75,28 @@ def generate(today: str | None, no_cache: bool) -> None:
 def build(today: str | None) -> None:
     """Generate build/docs/, then run mkdocs build --strict into site/.
 
-    The site is built into a temporary folder and swapped in, so a failed build leaves
-    site/ as it was. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for byte-identical builds.
+    Pages are generated into a staging copy of build/docs and the site is built from it;
+    only when both succeed do they replace build/docs/ and site/, so a failed or stopped
+    build (an error, Ctrl-C, SIGTERM, SIGHUP) leaves both as they were. MkDocs runs in a
+    child process that khub ends with itself. A warning about a module page names the line
+    of content/MODULE.md it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for
+    byte-identical builds.
     """
-    result = run_generate(Path(), _date(today))
-    click.echo(_summary(result), err=True)
-    site = mkdocs_build(Path())
-    click.echo(f"built {site}", err=True)
+    root, when = Path(), _date(today)
+    with stop_signals_raise():
+        result = build_site(root, lambda out: run_generate(root, when, out_dir=out))
+    click.echo(_summary(replace(result, out_dir=Path(BUILD_DOCS))), err=True)
+    click.echo(f"built {SITE_DIR}", err=True)
 
 
 @click.command(name="serve")
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve.")
 @click.option("--today", help=_TODAY_HELP)
 def serve(dev_addr: str, today: str | None) -> None:
-    """Serve a live preview that regenerates on edits to content/, data/ and templates/."""
+    """Serve a live preview that regenerates on edits to content/, data/ and templates/.
+
+    Stops, with the mkdocs child it starts, on Ctrl-C, SIGTERM or SIGHUP.
+    """
     root = Path()
     when = _date(today)
     run_generate(root, when)
@@ -98,22 +110,19 @@ def serve(dev_addr: str, today: str | None) -> None:
         except KhubError as exc:
             click.echo(f"error: {exc}", err=True)
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    stop = watch(root, regenerate)
-    server = mkdocs_serve(root, dev_addr)
-    try:
-        while server.poll() is None:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    with stop_signals_raise():
+        stop_watching = watch(root, regenerate)
+        server = mkdocs_serve(root, dev_addr)
+        try:
+            code = server.wait()
+        except Interrupted as exc:
+            click.echo(f"{exc}: preview ended", err=True)
+            return
+        finally:
+            stop_watching()
+            stop(server)
+    if code != 0:
+        raise KhubError(f"mkdocs serve exited with {code}")
 
 
 def register(group: click.Group) -> None:

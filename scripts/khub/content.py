@@ -53,9 +53,9 @@ def front_matter_end(lines: list[str]) -> int:
 def read_module(root: Path, path: Path) -> tuple[ModuleSource | None, list[Problem]]:
     """Read one module source; return it, or the problems that stop it."""
     rel = path.relative_to(root).as_posix()
-    if not _SLUG.match(path.stem) or path.stem in RESERVED:
+    if not _SLUG.fullmatch(path.stem) or path.stem in RESERVED:
         hint = "use lower-case letters, digits and dashes; not index, sources, facts, api, assets"
-        return None, [Problem(rel, 0, f"'{path.stem}' cannot name a module", hint)]
+        return None, [Problem(rel, 0, f"{path.stem!r} cannot name a module", hint)]
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

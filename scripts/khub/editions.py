@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from khub.errors import DataError, KhubError, Problem, UsageError
+from khub.gitrepo import GitError, changes, file_at, is_repository
 from khub.load import load, today_default
+from khub.lock import OnWait, data_lock
 from khub.model import FactSet, Record, Slug
 from khub.records import validate
 from khub.report import ProblemLog
@@ -34,7 +35,8 @@ from khub.snapshot import (
 from khub.yamlio import parse, read_text
 
 EDITIONS_DIR = "data/editions"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_MONTH_FIELD = rf"^{_MONTH.pattern}$"  # pydantic's regex engine: '$' is the very end
 _SECTIONS = ("notes", "sources", "facts", "derived", "claims")
 _HEADER = (
     "# khub edition {edition}: frozen by `khub edition publish` on {published}.\n"
@@ -49,7 +51,7 @@ _HEADER = (
 class PreviousRef(Record):
     """The edition before this one, and the sha256 of its file as published."""
 
-    edition: str = Field(pattern=_MONTH.pattern)
+    edition: str = Field(pattern=_MONTH_FIELD)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -102,7 +104,7 @@ class FrozenSource(Record):
 class EditionRecord(Record):
     """One published edition: data/editions/YYYY-MM.yml."""
 
-    edition: str = Field(pattern=_MONTH.pattern)
+    edition: str = Field(pattern=_MONTH_FIELD)
     published: dt.date
     previous: PreviousRef | None
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -232,36 +234,118 @@ def edition_snapshot(edition: Edition) -> Snapshot:
 
 
 def verify(root: Path | str = ".") -> list[Edition]:
-    """Check every edition and the chain; return them, or raise DataError naming each change."""
+    """Check every edition and the chain; return them, or raise DataError naming each change.
+
+    In a git repository the history anchors the chain: the first version git ever saw of
+    an edition file is its published version, and every edition any commit had must
+    still exist, so neither deleting nor replacing the latest edition goes unseen.
+    """
     root = Path(root)
     log = ProblemLog()
+    history = edition_history(root)
     editions = [e for e in (read_edition(root, p, log) for p in edition_paths(root)) if e]
     for edition in editions:
-        _check_content(root, edition, log)
+        _check_content(root, edition, history.get(edition.path), log)
+    _check_missing(root, history, log)
     _check_chain(editions, log)
     if log.has_errors:
         raise DataError(log.located())
     return editions
 
 
-def _check_content(root: Path, edition: Edition, log: ProblemLog) -> None:
+@dataclass(frozen=True)
+class FileHistory:
+    """What git's history holds of one edition file: the commits that added and removed it."""
+
+    path: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def published(self) -> str:
+        """Return the commit that first added the file: its publication."""
+        return self.added[0]
+
+
+def edition_history(root: Path) -> dict[str, FileHistory]:
+    """Return the history of every edition file HEAD's history ever had; {} outside git."""
+    if not is_repository(root):
+        return {}
+    try:
+        found = changes(root, f"{EDITIONS_DIR}/")
+    except GitError:
+        return {}
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    for change in found:
+        name = change.path.removeprefix(f"{EDITIONS_DIR}/")
+        if "/" in name or not name.endswith(".yml") or not is_month(name[: -len(".yml")]):
+            continue
+        (added if change.status == "A" else removed).setdefault(change.path, []).append(
+            change.commit
+        )
+    return {
+        path: FileHistory(path, tuple(commits), tuple(removed.get(path, ())))
+        for path, commits in added.items()
+    }
+
+
+def _check_missing(root: Path, history: Mapping[str, FileHistory], log: ProblemLog) -> None:
+    """Report each edition file the history published that the work tree no longer has."""
+    for path, item in sorted(history.items()):
+        if (root / path).exists():
+            continue
+        commit = item.published[:12]
+        log.error(
+            path,
+            (),
+            f"published in commit {commit}, now missing",
+            f"restore it with git checkout {commit} -- {path}",
+        )
+
+
+def _check_content(
+    root: Path, edition: Edition, history: FileHistory | None, log: ProblemLog
+) -> None:
     """Compare the file with its own hashes and, when git has it, with the published bytes."""
-    baseline = _published_version(root, edition.path)
     changed = canonical_sha256(_content(edition.data)) != edition.record.content_sha256
-    if baseline is not None and baseline[1] != (root / edition.path).read_bytes():
-        commit, blob = baseline
-        named = _name_changes(edition, blob, commit, log)
-        if named or not changed:
-            if not named:
-                log.error(
-                    edition.path,
-                    (),
-                    f"edition {edition.id}: the file's bytes differ from the published version "
-                    f"(commit {commit[:12]}) though no value changed (comments or layout)",
-                    f"restore it: git checkout {commit[:12]} -- {edition.path}",
-                )
-            return
+    published = None if history is None else file_at(root, history.published, edition.path)
+    if history and published is not None and published != (root / edition.path).read_bytes():
+        _name_replacement(edition, history, log)
+        _name_differences(edition, published, history.published, changed, log)
+        return
     if changed:
+        _name_sections(edition, log)
+
+
+def _name_replacement(edition: Edition, history: FileHistory, log: ProblemLog) -> None:
+    """Name the commits of an edition that was removed and added again with other bytes."""
+    if len(history.added) < 2:
+        return
+    first, last = history.published[:12], history.added[-1][:12]
+    removed = f", removed in commit {history.removed[0][:12]}" if history.removed else ""
+    message = (
+        f"edition {edition.id}: replaced after publication: published in commit {first}"
+        f"{removed} and added again in commit {last}"
+    )
+    hint = f"restore it with git checkout {first} -- {edition.path}"
+    log.error(edition.path, (), message, hint)
+
+
+def _name_differences(
+    edition: Edition, published: bytes, commit: str, changed: bool, log: ProblemLog
+) -> None:
+    """Name each field that differs from the published bytes, or say only the bytes differ."""
+    named = _name_changes(edition, published, commit, log)
+    if not named and not changed:
+        log.error(
+            edition.path,
+            (),
+            f"edition {edition.id}: the file's bytes differ from the published version "
+            f"(commit {commit[:12]}) though no value changed (comments or layout)",
+            f"restore it: git checkout {commit[:12]} -- {edition.path}",
+        )
+    elif not named:
         _name_sections(edition, log)
 
 
@@ -281,33 +365,14 @@ def _name_sections(edition: Edition, log: ProblemLog) -> None:
         )
 
 
-def _published_version(root: Path, rel: str) -> tuple[str, bytes] | None:
-    """Return (commit, bytes) of the file as first committed, or None outside git."""
-    try:
-        added = subprocess.run(
-            ["git", "log", "--diff-filter=A", "--format=%H", "--", rel],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        return None
-    commits = added.stdout.decode().split()
-    if added.returncode != 0 or not commits:
-        return None
-    commit = commits[0]  # the latest time the file was added: its publication
-    shown = subprocess.run(
-        ["git", "show", f"{commit}:{rel}"], cwd=root, capture_output=True, check=False
-    )
-    return (commit, shown.stdout) if shown.returncode == 0 else None
-
-
 def _name_changes(edition: Edition, blob: bytes, commit: str, log: ProblemLog) -> bool:
     """Log one error per field that differs from the published version; return True if any."""
     old, problem, _ = parse_edition(edition.path, blob)
     if problem is not None or not isinstance(old, dict):
         return False
     paths = list(_differences(old, edition.data, ()))
+    content = [d for d in paths if d[0][:1] not in (("content_sha256",), ("section_sha256",))]
+    paths = content or paths  # resealed hashes only follow from the content they seal
     for keypath, before, after in paths[:20]:
         where = ".".join(str(k) for k in keypath)
         log.error(
@@ -452,16 +517,37 @@ def publish(
     *,
     published: dt.date | None = None,
     notes_path: Path | None = None,
+    on_wait: OnWait | None = None,
 ) -> Path:
-    """Validate everything, then freeze the working facts as a new edition; return its path."""
+    """Validate everything, then freeze the working facts as a new edition; return its path.
+
+    Holds the write lock of data/ (khub.lock) from reading the data to writing the file.
+    """
     root = Path(root)
-    if not _MONTH.match(edition_id):
-        raise UsageError(f"edition '{edition_id}' is not a month (write YYYY-MM, e.g. 2026-06)")
+    if not is_month(edition_id):
+        raise UsageError(
+            f"edition {_quoted(edition_id)} is not a month (write YYYY-MM, e.g. 2026-06)"
+        )
     published = published or today_default()
     if published < dt.date.fromisoformat(f"{edition_id}-01"):
         raise UsageError(
             f"edition {edition_id} cannot be published on {published}, before its month starts"
         )
+    with data_lock(root, on_wait=on_wait):
+        return _publish(root, edition_id, published, notes_path)
+
+
+def is_month(text: str) -> bool:
+    """Return True when text is exactly a month such as 2026-06 (no trailing newline)."""
+    return _MONTH.fullmatch(text) is not None
+
+
+def _quoted(text: str) -> str:
+    """Return text quoted with its control characters escaped, for a message."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _publish(root: Path, edition_id: str, published: dt.date, notes_path: Path | None) -> Path:
     factset, _ = load(root)
     editions = verify(root)
     previous = _check_order(editions, edition_id, published)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from khub.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.records import validate
 from khub.report import ProblemLog
 from khub.units import UNITS, get_unit
+from khub.yamlio import MAX_FILE_BYTES
 
 
 def load(
@@ -32,7 +34,7 @@ def load(
     cache_dir = cache_root(root) / "yaml" if cache else None
     files = read_all(root, log, cache_dir)
     factset = FactSet(root=str(root), files={f.path: f.sha256 for f in files})
-    _build(files, factset, today or today_default(), log)
+    _build(files, factset, today or today_default(), log, _unparsed_series(root, log))
     problems = log.located()
     if log.has_errors:
         raise DataError(problems)
@@ -52,8 +54,15 @@ class _Context:
     origin: dict[str, str] = field(default_factory=dict)
 
 
-def _build(files: list[DataFile], factset: FactSet, today: dt.date, log: ProblemLog) -> None:
+def _build(
+    files: list[DataFile],
+    factset: FactSet,
+    today: dt.date,
+    log: ProblemLog,
+    unparsed: set[str],
+) -> None:
     ctx = _Context(factset, today, log)
+    ctx.broken.update(unparsed)  # references to them follow from the parse error: no report
     ctx.sources_known = any(f.kind == "sources" for f in files) or not any(
         p.endswith("sources.yml") for p in _unparsed(log)
     )
@@ -80,6 +89,33 @@ def _check_rules(factset: FactSet, log: ProblemLog) -> None:
     except DataError as exc:
         for problem in exc.problems:
             log.add(problem)
+
+
+_TOP_KEY = re.compile(r"([a-z0-9][a-z0-9-]*)[ \t]*:(?:[ \t]|$)")
+
+
+def _unparsed_series(root: Path, log: ProblemLog) -> set[str]:
+    """Return the series ids the facts files that failed to parse appear to define.
+
+    A formula naming one of them would otherwise be reported as an unknown fact, with a
+    "did you mean" pointing elsewhere, although the only error is the file's syntax.
+    """
+    found: set[str] = set()
+    for rel in _unparsed(log):
+        if rel.startswith("data/facts/"):
+            found.update(_top_level_keys(root / rel))
+    return found
+
+
+def _top_level_keys(path: Path) -> set[str]:
+    """Return the keys written at the start of a line of a file too broken for YAML."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            return set()
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {m.group(1) for line in text.splitlines() if (m := _TOP_KEY.match(line))}
 
 
 def _unparsed(log: ProblemLog) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from khub.errors import DataError, KhubError
+from khub.gitrepo import blob, check_revision, safe_relative, tree_files
 from khub.load import load
 from khub.model import Claim, Fact, FactSet, Source
 from khub.serialize import JsonValue, value_data
@@ -120,33 +120,23 @@ def from_working(root: Path | str = ".") -> Snapshot:
 def from_git(root: Path | str, rev: str) -> Snapshot:
     """Return a snapshot of the data/ files as they were at a git revision."""
     root = Path(root)
-    names = _git(root, "ls-tree", "-r", "--name-only", rev, "--", "data/").decode().split()
-    if not names:
-        raise KhubError(f"git revision '{rev}' has no data/ folder")
+    check_revision(rev)
+    files = tree_files(root, rev, "data/")
+    if not files:
+        raise KhubError(f"git revision {rev!r} has no data/ folder")
     with tempfile.TemporaryDirectory(prefix="khub-rev-") as tmp:
-        for name in names:
-            if name.startswith("data/editions/"):
+        for item in files:
+            rel = safe_relative(item.path)
+            if rel is None or rel.parts[:2] == ("data", "editions"):
                 continue
-            target = Path(tmp) / name
+            target = Path(tmp).joinpath(*rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_git(root, "show", f"{rev}:{name}"))
+            target.write_bytes(blob(root, item.blob))
         try:
             factset, _ = load(tmp, cache=False)
         except DataError as exc:
             raise DataError([replace(p, path=f"{rev}:{p.path}") for p in exc.problems]) from exc
     return from_factset(factset, label=rev)
-
-
-def _git(root: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise KhubError("git is not installed (needed to read a revision)") from exc
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        reason = detail[-1] if detail else f"exit {done.returncode}"
-        raise KhubError(f"git {args[0]} failed: {reason}")
-    return done.stdout
 
 
 def state_data(state: FactState) -> dict[str, Any]:
