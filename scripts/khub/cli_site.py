@@ -13,7 +13,8 @@ from khub.errors import DataError, KhubError
 from khub.generate import GenerateResult
 from khub.generate import generate as generate_docs
 from khub.load import load
-from khub.site import mkdocs_build, mkdocs_serve, watch
+from khub.paths import safe_output_path
+from khub.site import SITE_DIR, mkdocs_build, mkdocs_serve, watch
 
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
 
@@ -74,6 +75,7 @@ def build(today: str | None) -> None:
     The site is built into a temporary folder and swapped in, so a failed build leaves
     site/ as it was. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for byte-identical builds.
     """
+    safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
     result = run_generate(Path(), _date(today))
     click.echo(_summary(result), err=True)
     site = mkdocs_build(Path())

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from khub.errors import KhubError
+from khub.paths import contained_file, safe_output_path
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -33,7 +34,8 @@ def build_env() -> dict[str, str]:
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
     """Run `mkdocs build --strict` into a temporary folder, then swap it into site/."""
     root = Path(root)
-    target = site_dir or root / SITE_DIR
+    contained_file(root, CONFIG)  # mkdocs reads it: a plain file of the hub, not a symlink out
+    target = site_dir or safe_output_path(root, SITE_DIR, ".")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
     argv = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", CONFIG]
@@ -63,11 +65,19 @@ def _problems(output: str) -> str:
 
 def _swap(new: Path, target: Path) -> None:
     old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
     if target.exists():
         target.rename(old)
     new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder tree; a symlink or file in its place is unlinked, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Debouncer:

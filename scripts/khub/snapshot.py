@@ -12,6 +12,7 @@ from typing import Any
 from khub.errors import DataError, KhubError
 from khub.load import load
 from khub.model import Claim, Fact, FactSet, Source
+from khub.paths import safe_output_path
 from khub.serialize import JsonValue, value_data
 
 
@@ -120,14 +121,15 @@ def from_working(root: Path | str = ".") -> Snapshot:
 def from_git(root: Path | str, rev: str) -> Snapshot:
     """Return a snapshot of the data/ files as they were at a git revision."""
     root = Path(root)
-    names = _git(root, "ls-tree", "-r", "--name-only", rev, "--", "data/").decode().split()
+    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", "data/")
+    names = [name for name in listing.decode("utf-8", "surrogateescape").split("\0") if name]
     if not names:
         raise KhubError(f"git revision '{rev}' has no data/ folder")
     with tempfile.TemporaryDirectory(prefix="khub-rev-") as tmp:
         for name in names:
             if name.startswith("data/editions/"):
                 continue
-            target = Path(tmp) / name
+            target = safe_output_path(Path(tmp), name, rev)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(_git(root, "show", f"{rev}:{name}"))
         try:

@@ -42,11 +42,13 @@ from khub.check.http import (
     WrongContentType,
 )
 from khub.check.numbers import NumberNotFound, convert, parse_number
-from khub.errors import DataError, UsageError
+from khub.errors import DataError, UnsafePathError, UsageError
 from khub.factcheck import Where, check_value
 from khub.model import Fact, FactSet, Licence, Range
+from khub.paths import read_contained
 from khub.report import ProblemLog
 from khub.write import Update, replace_atomically
+from khub.yamlio import MAX_FILE_BYTES
 
 Outcome = Literal["confirmed", "changed", "not-found", "unreachable", "rejected", "manual"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -270,8 +272,8 @@ def _keypath(fact: Fact, *tail: str) -> tuple[str, ...]:
 
 def _add_text(log: ProblemLog, root: Path, path: str) -> None:
     try:
-        log.texts[path] = (root / path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        log.texts[path] = read_contained(root, path, MAX_FILE_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnsafePathError):
         return
 
 
