@@ -27,6 +27,8 @@ from khub.decision_rules import (
 from khub.errors import KhubError
 from khub.fmt import format_value
 from khub.model import Fact, FactSet, Range
+from khub.paths import read_contained
+from khub.yamlio import MAX_FILE_BYTES
 
 SCHEMA_VERSION = 1
 EXPORT_PATH = "api/v1/calculators.json"
@@ -566,7 +568,8 @@ def data_version(factset: FactSet) -> str:
     for path, sha in sorted(factset.files.items()):
         digest.update(f"{path}\0{sha}\n".encode())
     rules = _rules_path(factset)
-    digest.update(hashlib.sha256(rules.read_bytes()).hexdigest().encode() if rules else b"")
+    blob = read_contained(Path(factset.root), RULES_PATH, MAX_FILE_BYTES) if rules else None
+    digest.update(hashlib.sha256(blob).hexdigest().encode() if blob is not None else b"")
     return digest.hexdigest()[:16]
 
 

@@ -13,6 +13,7 @@ from khub.errors import DataError, KhubError
 from khub.generate import BUILD_DOCS, GenerateResult
 from khub.generate import generate as generate_docs
 from khub.load import load
+from khub.paths import safe_output_path
 from khub.site import SITE_DIR, build_site, mkdocs_serve, watch
 
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
@@ -82,6 +83,7 @@ def build(today: str | None) -> None:
     of content/MODULE.md it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for
     byte-identical builds.
     """
+    safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
     root, when = Path(), _date(today)
     with stop_signals_raise():
         result = build_site(root, lambda out: run_generate(root, when, out_dir=out))

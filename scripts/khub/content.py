@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from khub.errors import Problem
-from khub.yamlio import locate, parse
+from khub.errors import Problem, UnsafePathError
+from khub.ids import module_problem
+from khub.paths import Scan, read_contained, scan
+from khub.yamlio import MAX_FILE_BYTES, locate, parse
 
 CONTENT_DIR = "content"
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _DELIMITERS = ("---", "...")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-RESERVED = frozenset({"index", "sources", "facts", "api", "assets"})
+_MODULE_FILE = re.compile(rf"^{CONTENT_DIR}/[^/]+\.md$")
+_MODULE_KEY = re.compile(r"^module\s*:")
 
 
 class FrontMatter(BaseModel):
@@ -50,18 +52,21 @@ def front_matter_end(lines: list[str]) -> int:
     return -1
 
 
-def read_module(root: Path, path: Path) -> tuple[ModuleSource | None, list[Problem]]:
-    """Read one module source; return it, or the problems that stop it."""
-    rel = path.relative_to(root).as_posix()
-    if not _SLUG.fullmatch(path.stem) or path.stem in RESERVED:
-        hint = "use lower-case letters, digits and dashes; not index, sources, facts, api, assets"
-        return None, [Problem(rel, 0, f"{path.stem!r} cannot name a module", hint)]
+def read_module(root: Path, rel: str) -> tuple[ModuleSource | None, list[Problem]]:
+    """Read one module source found by the scan of content/; return it, or its problems."""
+    stem = PurePosixPath(rel).stem
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_contained(root, rel, MAX_FILE_BYTES)
+        text = raw.decode("utf-8")
+    except UnsafePathError as exc:
+        return None, [exc.problem]
     except UnicodeDecodeError:
         return None, [Problem(rel, 0, "file is not valid UTF-8", "save it as UTF-8")]
     lines = text.split("\n")
     end = front_matter_end(lines)
+    name = _name_problem(rel, stem, lines, end)
+    if name is not None:
+        return None, [name]
     if end < 0:
         hint = "start the file with ---, title:, module:, summary:, then ---"
         return None, [Problem(rel, 1, "no front matter", hint)]
@@ -73,13 +78,43 @@ def read_module(root: Path, path: Path) -> tuple[ModuleSource | None, list[Probl
         meta = FrontMatter.model_validate(data if isinstance(data, dict) else {})
     except ValidationError as exc:
         return None, [_meta_problem(rel, yaml_text, err) for err in exc.errors()]
-    if meta.module != path.stem:
+    if meta.module != stem:
         line = locate(yaml_text, ("module",)) + 1
-        hint = f"write module: {path.stem}, or rename the file"
+        hint = f"write module: {stem}, or rename the file"
         return None, [
             Problem(rel, line, f"module '{meta.module}' differs from the file name", hint)
         ]
-    return ModuleSource(path.stem, rel, meta, text), []
+    return ModuleSource(stem, rel, meta, text), []
+
+
+def _name_problem(rel: str, stem: str, lines: list[str], end: int) -> Problem | None:
+    """Return the problem of a file name that cannot name a module, on its 'module:' line."""
+    found = module_problem(stem)
+    if found is None:
+        return None
+    line = next((i + 1 for i in range(1, max(end, 1)) if _MODULE_KEY.match(lines[i])), 1)
+    return Problem(rel, line, *found)
+
+
+def module_files(tree: Scan) -> list[str]:
+    """Return the module sources among a scan of content/: content/*.md, in name order."""
+    return [rel for rel in tree.files if _MODULE_FILE.match(rel)]
+
+
+def module_name_problems(root: Path) -> list[Problem]:
+    """Return every refused entry of content/ and every file name that cannot name a module."""
+    tree = scan(root, CONTENT_DIR)
+    problems = list(tree.problems)
+    for rel in module_files(tree):
+        try:
+            lines = read_contained(root, rel, MAX_FILE_BYTES).decode("utf-8", "replace").split("\n")
+        except UnsafePathError as exc:
+            problems.append(exc.problem)
+            continue
+        found = _name_problem(rel, PurePosixPath(rel).stem, lines, front_matter_end(lines))
+        if found is not None:
+            problems.append(found)
+    return problems
 
 
 def _meta_problem(rel: str, yaml_text: str, err: object) -> Problem:
@@ -90,12 +125,17 @@ def _meta_problem(rel: str, yaml_text: str, err: object) -> Problem:
     return Problem(rel, line, f"front matter '{'.'.join(loc)}': {detail['msg']}", hint)
 
 
-def read_modules(root: Path) -> tuple[list[ModuleSource], list[Problem]]:
-    """Read every content/*.md in name order; return the modules and all problems."""
+def read_modules(root: Path, tree: Scan | None = None) -> tuple[list[ModuleSource], list[Problem]]:
+    """Read every content/*.md in name order; return the modules and all problems.
+
+    Every entry of content/ is checked (tree is that scan, made here when not given), not
+    only the modules: a template may include any of them.
+    """
+    tree = scan(root, CONTENT_DIR) if tree is None else tree
     modules: list[ModuleSource] = []
-    problems: list[Problem] = []
-    for path in sorted((root / CONTENT_DIR).glob("*.md")):
-        module, found = read_module(root, path)
+    problems: list[Problem] = list(tree.problems)
+    for rel in module_files(tree):
+        module, found = read_module(root, rel)
         problems.extend(found)
         if module is not None:
             modules.append(module)

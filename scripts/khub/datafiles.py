@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from khub import __version__
-from khub.errors import Problem
+from khub.errors import Problem, UnsafePathError
+from khub.paths import read_contained, scan
 from khub.report import ProblemLog
 from khub.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
 
@@ -38,30 +39,39 @@ class DataFile:
 
 
 def discover(root: Path) -> list[tuple[str, Path]]:
-    """Return (kind, path) of every data file, in a stable order."""
+    """Return (kind, path) of every data file, in a stable order (symlinks and all)."""
     data = root / "data"
     found: list[tuple[str, Path]] = []
-    if (data / "sources.yml").exists():
+    if os.path.lexists(data / "sources.yml"):
         found.append(("sources", data / "sources.yml"))
     found.extend(("facts", p) for p in sorted((data / "facts").glob("*.yml")))
-    if (data / "derived.yml").exists():
+    if os.path.lexists(data / "derived.yml"):
         found.append(("derived", data / "derived.yml"))
-    if (data / "decision-rules.yml").exists():
+    if os.path.lexists(data / "decision-rules.yml"):
         found.append(("rules", data / "decision-rules.yml"))
     return found
 
 
+def data_files(root: Path, readable: set[str]) -> list[tuple[str, str]]:
+    """Return (kind, relative path) of the data files that passed the containment scan."""
+    found = [(kind, path.relative_to(root).as_posix()) for kind, path in discover(root)]
+    return [(kind, rel) for kind, rel in found if rel in readable]
+
+
 def read_all(root: Path, log: ProblemLog, cache_dir: Path | None) -> list[DataFile]:
     """Read and parse every data file; problems go to the log, good files are returned."""
+    tree = scan(root, "data")
+    for refused in tree.problems:
+        log.add(refused)
+    readable = set(tree.files)
     entries = []
-    for kind, path in discover(root):
-        if path.stat().st_size > MAX_FILE_BYTES:
-            log.add(too_large(path.relative_to(root).as_posix(), path.stat().st_size))
+    for kind, rel in data_files(root, readable):
+        try:
+            raw = read_contained(root, rel, MAX_FILE_BYTES, too_large)
+        except UnsafePathError as exc:
+            log.add(exc.problem)
             continue
-        raw = path.read_bytes()
-        entries.append(
-            (kind, path.relative_to(root).as_posix(), raw, hashlib.sha256(raw).hexdigest())
-        )
+        entries.append((kind, rel, raw, hashlib.sha256(raw).hexdigest()))
     parsed = {
         digest: data
         for _, _, _, digest in entries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -9,10 +10,11 @@ from pydantic import Field, model_validator
 
 from khub.errors import DataError, Problem
 from khub.model import FactSet, Record, Slug
+from khub.paths import read_contained
 from khub.records import validate
 from khub.report import KeyPath, ProblemLog
 from khub.units import UNITS
-from khub.yamlio import parse, read_text
+from khub.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
 
 RULES_PATH = "data/decision-rules.yml"
 VOLUME_UNITS = ("tokens_per_day", "tokens_per_month")
@@ -75,10 +77,11 @@ class RulesFile(Record):
 def load_rules(factset: FactSet) -> RulesFile:
     """Read and check the decision rules against the facts; raise DataError with every problem."""
     log = ProblemLog()
-    path = Path(factset.root) / RULES_PATH
-    if not path.is_file():
+    root = Path(factset.root)
+    if not os.path.lexists(root / RULES_PATH):
         raise DataError([Problem(RULES_PATH, 0, "file is missing", "add the decision rules")])
-    text, problem = read_text(RULES_PATH, path.read_bytes())
+    raw = read_contained(root, RULES_PATH, MAX_FILE_BYTES, too_large)
+    text, problem = read_text(RULES_PATH, raw)
     data, problem = parse(RULES_PATH, text) if text is not None else (None, problem)
     if problem is not None:
         raise DataError([problem])

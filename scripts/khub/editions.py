@@ -15,11 +15,12 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from khub.errors import DataError, KhubError, Problem, UsageError
+from khub.errors import DataError, KhubError, Problem, UnsafePathError, UsageError
 from khub.gitrepo import GitError, changes, file_at, is_repository
 from khub.load import load, today_default
 from khub.lock import OnWait, data_lock
 from khub.model import FactSet, Record, Slug
+from khub.paths import SOURCE_DIRS, read_contained, safe_output_path
 from khub.records import validate
 from khub.report import ProblemLog
 from khub.snapshot import (
@@ -32,7 +33,7 @@ from khub.snapshot import (
     state_data,
     state_from_data,
 )
-from khub.yamlio import parse, read_text
+from khub.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
 
 EDITIONS_DIR = "data/editions"
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -160,7 +161,11 @@ def edition_paths(root: Path | str) -> list[Path]:
 def read_edition(root: Path, path: Path, log: ProblemLog) -> Edition | None:
     """Read and validate one edition file; log its problems and return None if broken."""
     rel = path.relative_to(root).as_posix()
-    raw = path.read_bytes()
+    try:
+        raw = read_contained(root, rel, MAX_EDITION_BYTES, _too_large)
+    except UnsafePathError as exc:
+        log.add(exc.problem)
+        return None
     data, problem, text = parse_edition(rel, raw)
     if text is not None:
         log.texts[rel] = text
@@ -310,7 +315,11 @@ def _check_content(
     """Compare the file with its own hashes and, when git has it, with the published bytes."""
     changed = canonical_sha256(_content(edition.data)) != edition.record.content_sha256
     published = None if history is None else file_at(root, history.published, edition.path)
-    if history and published is not None and published != (root / edition.path).read_bytes():
+    if (
+        history
+        and published is not None
+        and published != read_contained(root, edition.path, MAX_EDITION_BYTES, _too_large)
+    ):
         _name_replacement(edition, history, log)
         _name_differences(edition, published, history.published, changed, log)
         return
@@ -465,8 +474,13 @@ def _check_link(edition: Edition, ref: PreviousRef, previous: Edition, log: Prob
 def read_notes(path: Path, root: Path, factset: FactSet) -> list[NoteRecord]:
     """Read an editorial notes file; raise DataError naming each bad entry by line."""
     shown = path.as_posix()
+    inside = _source_path(root, path)
     try:
-        raw = path.read_bytes()
+        raw = (
+            read_contained(root, inside, MAX_FILE_BYTES, too_large)
+            if inside is not None
+            else path.read_bytes()
+        )
     except OSError as exc:
         raise UsageError(f"cannot read notes file {shown}: {exc.strerror}") from exc
     log = ProblemLog()
@@ -486,13 +500,22 @@ def read_notes(path: Path, root: Path, factset: FactSet) -> list[NoteRecord]:
     return [n for n in notes if n is not None]
 
 
+def _source_path(root: Path, path: Path) -> str | None:
+    """Return path relative to root when it names a file in the hub's source folders."""
+    try:
+        rel = path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return None
+    return rel if rel.split("/")[0] in SOURCE_DIRS else None
+
+
 def _note(
     item: Any, index: int, path: str, root: Path, factset: FactSet, log: ProblemLog
 ) -> NoteRecord | None:
     note = validate(NoteRecord, item, path, (index,), log)
     if note is None:
         return None
-    if not (root / "content" / f"{note.module}.md").is_file():
+    if not os.path.lexists(root / "content" / f"{note.module}.md"):
         log.error(
             path,
             (index, "module"),
@@ -555,7 +578,7 @@ def _publish(root: Path, edition_id: str, published: dt.date, notes_path: Path |
     _check_claims(factset, notes)
     _check_dates(root, factset, published)
     data = edition_data(factset, edition_id, published, previous, notes)
-    target = root / EDITIONS_DIR / f"{edition_id}.yml"
+    target = safe_output_path(root, f"{EDITIONS_DIR}/{edition_id}.yml", ".")
     write_new(target, dump_edition(data))
     return target
 
@@ -603,7 +626,7 @@ def _check_dates(root: Path, factset: FactSet, published: dt.date) -> None:
         if f.derived or f.verified <= published or f.series is None:
             continue
         if f.file not in log.texts:
-            log.texts[f.file] = (root / f.file).read_text(encoding="utf-8")
+            log.texts[f.file] = read_contained(root, f.file, MAX_FILE_BYTES).decode("utf-8")
         log.error(
             f.file,
             (f.series, "facts", f.id[len(f.series) + 1 :], "verified"),
@@ -723,6 +746,10 @@ def _json_exact(value: Any) -> str:
 
 
 MAX_EDITION_BYTES = 512 * 1024 * 1024
+
+
+def _too_large(rel: str, size: int) -> Problem:
+    return Problem(rel, 0, "edition file is over 512 MB", "restore it from git")
 
 
 def parse_edition(rel: str, raw: bytes) -> tuple[Any, Problem | None, str | None]:

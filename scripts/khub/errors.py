@@ -68,3 +68,14 @@ def _problem_order(problem: Problem) -> tuple[int, str, int, str]:
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     """Return problems errors first, then by file and line."""
     return sorted(problems, key=_problem_order)
+
+
+class UnsafePathError(DataError):
+    """A file khub would read or write is not a plain file inside the folders it may use."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__([problem])
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return str(self.problem)

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from khub.cachedir import cache_root
-from khub.content import ModuleSource, read_modules
+from khub.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.elements import Freshness
-from khub.errors import DataError, Problem
+from khub.errors import DataError, Problem, UnsafePathError
 from khub.escape import md_text
 from khub.load import today_default
 from khub.manifest import Fingerprints, Manifest, digest
 from khub.model import FactSet
 from khub.pages import ModuleInfo, front, site_pages
-from khub.render import Helper, Rendered, Renderer, RenderError
+from khub.paths import Scan, read_contained, safe_output_path, scan
+from khub.render import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
 from khub.settings import load_settings
+from khub.yamlio import MAX_FILE_BYTES
 
 BUILD_DOCS = "build/docs"
 ASSETS_DIR = "templates/assets"
+MAX_ASSET_BYTES = 20 * 1024 * 1024
 NO_EDITION = "working draft"
-RESERVED_SERIES = frozenset({"index", "derived"})
 
 Preamble = Callable[[str, frozenset[str]], str]
 ExtraFiles = Callable[[FactSet], dict[str, bytes]]
@@ -56,8 +61,10 @@ def generate(
     root = Path(root)
     settings = load_settings(root)
     freshness = Freshness(today or today_default(), settings.stale_after_days)
-    modules, problems = read_modules(root)
-    problems += _series_problems(factset)
+    content, templates = scan(root, CONTENT_DIR), scan(root, TEMPLATES_DIR)
+    modules, problems = read_modules(root, content)
+    if content.problems or templates.problems:  # render nothing from folders holding refused files
+        raise DataError([*problems, *templates.problems])
     cache_dir = cache_root(root) if cache else None
     renderer = Renderer(
         root,
@@ -67,40 +74,30 @@ def generate(
         cache_dir=cache_dir / "jinja" if cache_dir else None,
     )
     manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
-    renders, rendered, reused = _render_modules(root, modules, renderer, manifest, problems)
+    base = _base_key(root, renderer, templates)
+    renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems)
     if problems:
         raise DataError(problems)
     edition = latest_edition(root)
     infos = [_info(m, renders[m.id], edition) for m in modules]
     files = _module_files(modules, renders, module_preamble)
     files.update(site_pages(factset, infos, settings, freshness, edition))
-    files.update(read_assets(root))
+    files.update(read_assets(root, templates))
     _add_extra(files, extra_files, factset)
-    out = out_dir or root / BUILD_DOCS
-    written, deleted, unchanged = write_tree(out, files)
+    out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
+    written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
     manifest.save({m.id for m in modules})
     return GenerateResult(out, written, deleted, unchanged, rendered, reused)
 
 
-def _series_problems(factset: FactSet) -> list[Problem]:
-    return [
-        Problem(
-            f"data/facts/{sid}", 0, f"series id '{sid}' is reserved for a page", "rename the series"
-        )
-        for sid in factset.series
-        if sid in RESERVED_SERIES
-    ]
-
-
 def _render_modules(
-    root: Path,
+    base: str,
     modules: list[ModuleSource],
     renderer: Renderer,
     manifest: Manifest,
     problems: list[Problem],
 ) -> tuple[dict[str, Rendered], list[str], list[str]]:
     prints = Fingerprints(renderer.factset, renderer.freshness)
-    base = _base_key(root, renderer)
     renders: dict[str, Rendered] = {}
     rendered: list[str] = []
     reused: list[str] = []
@@ -122,18 +119,27 @@ def _render_modules(
     return renders, rendered, reused
 
 
-def _base_key(root: Path, renderer: Renderer) -> str:
+def _base_key(root: Path, renderer: Renderer, templates: Scan) -> str:
     code = Path(__file__).parent
     sources = [code / f"{name}.py" for name in _RENDER_CODE]
-    templates = root / "templates"
-    partials = [p for p in sorted(templates.rglob("*")) if p.is_file() and "assets" not in p.parts]
+    partials = [rel for rel in templates.files if not rel.startswith(f"{ASSETS_DIR}/")]
     parts: list[str | bytes] = [p.read_bytes() for p in sources]
-    parts += [item for p in partials for item in (p.as_posix(), p.read_bytes())]
+    parts += [item for rel in partials for item in (rel, read_contained(root, rel, MAX_FILE_BYTES))]
     parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
     return digest(*parts)
 
 
-_RENDER_CODE = ("render", "elements", "escape", "fmt", "content", "manifest", "units", "model")
+_RENDER_CODE = (
+    "render",
+    "elements",
+    "escape",
+    "fmt",
+    "content",
+    "manifest",
+    "units",
+    "model",
+    "paths",
+)
 
 
 def latest_edition(root: Path) -> str:
@@ -171,13 +177,13 @@ def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def read_assets(root: Path) -> dict[str, bytes]:
-    """Return templates/assets/** as files under assets/."""
-    assets = root / ASSETS_DIR
+def read_assets(root: Path, templates: Scan) -> dict[str, bytes]:
+    """Return templates/assets/** (from a scan of templates/) as files under assets/."""
+    prefix = f"{ASSETS_DIR}/"
     return {
-        "assets/" + p.relative_to(assets).as_posix(): p.read_bytes()
-        for p in sorted(assets.rglob("*"))
-        if p.is_file()
+        "assets/" + rel.removeprefix(prefix): read_contained(root, rel, MAX_ASSET_BYTES)
+        for rel in templates.files
+        if rel.startswith(prefix)
     }
 
 
@@ -192,30 +198,68 @@ def _add_extra(files: dict[str, bytes], extra: Sequence[ExtraFiles], factset: Fa
             files[rel] = data
 
 
-def write_tree(out: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str], int]:
-    """Write files under out when their bytes differ; delete files no longer generated."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_tree(
+    out: Path, files: Mapping[str, bytes], label: str | None = None
+) -> tuple[list[str], list[str], int]:
+    """Write files under out when their bytes differ; delete files no longer generated.
+
+    Every path is checked before the first write: one that would leave out, or pass through
+    a symlink, is refused and nothing is written.
+    """
+    targets = {rel: safe_output_path(out, rel, label) for rel in sorted(files)}
     written: list[str] = []
-    for rel, data in sorted(files.items()):
-        path = out / rel
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".khub-tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        written.append(rel)
-    deleted = _delete_stale(out, files)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for rel, path in targets.items():
+            if not _same_bytes(path, files[rel]):
+                _write_file(path, files[rel])
+                written.append(rel)
+        deleted = _delete_stale(out, files, label)
+    except OSError as exc:
+        folder = label or out.as_posix()
+        message = f"cannot write {exc.filename or 'a file'}: {exc.strerror}"
+        hint = f"delete {folder} and run again"
+        raise UnsafePathError(Problem(folder, 0, message, hint)) from None
     return written, deleted, len(files) - len(written)
 
 
-def _delete_stale(out: Path, files: Mapping[str, bytes]) -> list[str]:
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Return True when path is a regular file holding exactly data."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write data to path in one step, through a fresh temporary file beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".khub-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(name).chmod(0o644)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _delete_stale(out: Path, files: Mapping[str, bytes], label: str | None) -> list[str]:
+    """Delete what out holds beyond files; symlinks are removed, never followed."""
     deleted: list[str] = []
-    for path in sorted(out.rglob("*"), reverse=True):
-        rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel not in files:
-            path.unlink()
-            deleted.append(rel)
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    for folder, dirs, names in os.walk(out, topdown=False):
+        here = Path(folder)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in sorted([*names, *links]):
+            rel = (here / name).relative_to(out).as_posix()
+            if rel not in files:
+                parent = here.relative_to(out).as_posix()
+                if parent != ".":
+                    safe_output_path(out, parent, label)
+                (here / name).unlink()
+                deleted.append(rel)
+        if here != out and not any(here.iterdir()):
+            here.rmdir()
     return sorted(deleted)

@@ -15,6 +15,7 @@ from khub.datafiles import DataFile, read_all
 from khub.derive import derive_all, evaluate_claims
 from khub.errors import DataError, Problem
 from khub.factcheck import Where, check_fact
+from khub.ids import id_problem, series_problem
 from khub.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.records import validate
 from khub.report import ProblemLog
@@ -140,6 +141,11 @@ def _read_sources(f: DataFile, ctx: _Context) -> None:
     if data is None:
         ctx.sources_known = False
     for sid, raw in (data or {}).items():
+        bad_id = id_problem(str(sid), "source")
+        if bad_id is not None:
+            ctx.log.error(f.path, (str(sid),), *bad_id)
+            ctx.broken_sources.add(str(sid))
+            continue
         source = validate(Source, raw, f.path, (str(sid),), ctx.log)
         if source is None:
             ctx.broken_sources.add(str(sid))
@@ -151,6 +157,11 @@ def _read_facts(f: DataFile, ctx: _Context) -> None:
     data = _mapping(f, ctx.log, "series ids")
     for sid, raw in (data or {}).items():
         sid = str(sid)
+        bad_id = series_problem(sid)
+        if bad_id is not None:
+            ctx.log.error(f.path, (sid,), *bad_id)
+            ctx.broken.add(sid)
+            continue
         if sid in ctx.origin:
             ctx.log.error(
                 f.path,

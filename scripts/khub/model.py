@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from khub.check.spec import CheckField, CheckSpec
+from khub.ids import ID_PATTERN, MAX_ID_LENGTH
 from khub.units import UNITS, Unit
 
 Status = Literal["official", "vendor-reported", "independent", "estimate"]
@@ -25,7 +26,7 @@ SourceKind = Literal[
     "news",
     "other",
 ]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 
 STATUSES: tuple[str, ...] = ("official", "vendor-reported", "independent", "estimate")
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from khub.ids import ID_PATTERN, id_problem
 from khub.report import KeyPath, ProblemLog
 
 M = TypeVar("M", bound=BaseModel)
@@ -131,6 +132,14 @@ def _merge_misspellings(model: type[BaseModel], details: list[ErrorDetails]) -> 
     return [d for d in out if tuple(d["loc"]) not in dropped or d["type"] != "missing"]
 
 
+def _is_id_error(detail: ErrorDetails) -> bool:
+    """Return True when pydantic refused an id (a Slug) for breaking the rule of khub.ids."""
+    ctx = detail.get("ctx") or {}
+    if detail["type"] == "string_pattern_mismatch":
+        return bool(ctx.get("pattern") == ID_PATTERN)
+    return detail["type"] == "string_too_long"
+
+
 def _message(detail: ErrorDetails, base: KeyPath) -> str:
     loc = base + tuple(detail["loc"])
     field = _field(loc)
@@ -151,8 +160,9 @@ def _message(detail: ErrorDetails, base: KeyPath) -> str:
         return f"{field}: expected a date, got {_show(got)}"
     if kind == "literal_error":
         return f"{field}: {_show(got)} is not one of {', '.join(_choices(ctx))}"
-    if kind == "string_pattern_mismatch" and loc and loc[-1] == "[key]":
-        return f"{_show(got)} is not a valid id"
+    if _is_id_error(detail):
+        message, _ = id_problem(str(got)) or (f"{_show(got)} is not a valid id", "")
+        return message if loc and loc[-1] == "[key]" else f"{field}: {message}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         if not [p for p in loc if p != "[key]"]:
             return f"expected a mapping of key: value lines at the top level, got {_show(got)}"
@@ -198,8 +208,9 @@ def _hint(model: type[BaseModel], detail: ErrorDetails) -> str:
     if kind == "literal_error":
         close = difflib.get_close_matches(str(got), _choices(ctx), n=1, cutoff=0.6)
         return f"did you mean '{close[0]}'?" if close else "use one of the listed values"
-    if kind == "string_pattern_mismatch":
-        return f"ids use lower-case letters, digits and hyphens, such as '{_slug(got)}'"
+    if _is_id_error(detail):
+        _, hint = id_problem(str(got)) or ("", "")
+        return hint
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "write one 'key: value' line per field, indented under it"
     if kind == "list_type":
@@ -253,11 +264,6 @@ def _field(loc: Loc) -> str:
 
 def _choices(ctx: dict[str, Any]) -> list[str]:
     return re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-
-
-def _slug(value: object) -> str:
-    text = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
-    return text or "model-a"
 
 
 def _show(value: object) -> str:

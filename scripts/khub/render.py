@@ -17,8 +17,10 @@ Fenced code blocks are literal (their {{ }} are not evaluated); elsewhere use {%
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ from khub.errors import KhubError, Problem
 from khub.escape import md_text
 from khub.fmt import format_pair
 from khub.model import Fact, FactSet
+from khub.paths import path_fault, read_contained
+from khub.yamlio import MAX_FILE_BYTES
 
 TEMPLATES_DIR = "templates"
 Helper = Callable[..., str]
@@ -108,14 +112,45 @@ class Rendered:
 
 
 class HubLoader(FileSystemLoader):
-    """Load content/ and templates/; blank front matter and keep code blocks literal."""
+    """Load content/ and templates/; blank front matter and keep code blocks literal.
+
+    Only contained regular files are returned (see khub.paths): a name with '..', a leading
+    '/' or a backslash is refused, and so is a file that is a symlink out of the hub's
+    source folders, a device, a pipe or a hard link; `{% include %}`, `{% import %}`,
+    `{% from %}` and `{% extends %}` all load through here.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folders = (CONTENT_DIR, TEMPLATES_DIR)
+        super().__init__([str(root / folder) for folder in self.folders])
 
     def get_source(
         self, environment: Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
         """Return the prepared source of a template, its file name and an up-to-date check."""
-        source, filename, uptodate = super().get_source(environment, template)
-        return prepare_template(source), filename, uptodate
+        if path_fault(template) is not None:
+            raise TemplateUseError(
+                f"template name '{template}' is not allowed",
+                "name a file under content/ or templates/ by a relative path without '..', "
+                "such as 'partials/note.md'",
+            )
+        for folder in self.folders:
+            rel = f"{folder}/{template}"
+            path = self.root / rel
+            if not os.path.lexists(path) or (path.is_dir() and not path.is_symlink()):
+                continue
+            source = read_contained(self.root, rel, MAX_FILE_BYTES).decode("utf-8")
+            mtime = path.stat().st_mtime
+            return prepare_template(source), str(path), functools.partial(_unchanged, path, mtime)
+        raise TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 def make_environment(root: Path, cache_dir: Path | None) -> ImmutableSandboxedEnvironment:
@@ -125,7 +160,7 @@ def make_environment(root: Path, cache_dir: Path | None) -> ImmutableSandboxedEn
         cache_dir.mkdir(parents=True, exist_ok=True)
         cache = FileSystemBytecodeCache(str(cache_dir))
     env = ImmutableSandboxedEnvironment(
-        loader=HubLoader([str(root / CONTENT_DIR), str(root / TEMPLATES_DIR)]),
+        loader=HubLoader(root),
         undefined=StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,

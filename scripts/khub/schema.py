@@ -9,7 +9,11 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from khub.decision_rules import RulesFile
+from khub.errors import UnsafePathError
 from khub.model import DerivedFile, Series, Slug, Source
+from khub.paths import read_contained, safe_output_path
+from khub.write import replace_atomically
+from khub.yamlio import MAX_FILE_BYTES
 
 SCHEMA_DIR = Path("data") / "schema"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -46,8 +50,8 @@ def stale(root: Path) -> list[str]:
     """Return the schema files under root that differ from the model (or are missing)."""
     out: list[str] = []
     for name, schema in schemas().items():
-        path = root / SCHEMA_DIR / name
-        if not path.exists() or path.read_text(encoding="utf-8") != render(schema):
+        rel = (SCHEMA_DIR / name).as_posix()
+        if not (root / rel).exists() or _read(root, rel) != render(schema):
             out.append((SCHEMA_DIR / name).as_posix())
     return out
 
@@ -56,10 +60,16 @@ def write(root: Path) -> list[str]:
     """Write every schema that changed; return the paths written."""
     written: list[str] = []
     for name in stale(root):
-        path = root / name
+        path = safe_output_path(root, name, ".")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(render(schemas()[path.name]), encoding="utf-8")
-        tmp.replace(path)
+        replace_atomically(path, render(schemas()[path.name]).encode("utf-8"))
         written.append(name)
     return written
+
+
+def _read(root: Path, rel: str) -> str:
+    """Return a shipped schema's text, or '' when it is not a readable file (then rewritten)."""
+    try:
+        return read_contained(root, rel, MAX_FILE_BYTES).decode("utf-8", "replace")
+    except UnsafePathError:
+        return ""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from khub.errors import DataError, Problem
-from khub.yamlio import locate, parse, read_text
+from khub.paths import read_contained
+from khub.yamlio import MAX_FILE_BYTES, locate, parse, read_text, too_large
 
 HUB_FILE = "data/hub.yml"
 
@@ -24,10 +26,9 @@ class HubSettings(BaseModel):
 
 def load_settings(root: Path) -> HubSettings:
     """Return the settings in data/hub.yml, defaults when it is missing; raise DataError."""
-    path = root / HUB_FILE
-    if not path.is_file():
+    if not os.path.lexists(root / HUB_FILE):
         return HubSettings()
-    text, problem = read_text(HUB_FILE, path.read_bytes())
+    text, problem = read_text(HUB_FILE, read_contained(root, HUB_FILE, MAX_FILE_BYTES, too_large))
     if problem is None and text is not None:
         data, problem = parse(HUB_FILE, text)
     if problem is not None:

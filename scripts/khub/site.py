@@ -25,6 +25,7 @@ from typing import TypeVar
 from khub.children import Interrupted, start, stop, stop_signals_deferred
 from khub.errors import KhubError
 from khub.generate import BUILD_DOCS
+from khub.paths import contained_file, safe_output_path
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -71,7 +72,8 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
     """Run `mkdocs build --strict` over the configured docs_dir and swap the result into site/."""
     root = Path(root)
-    target = site_dir or root / SITE_DIR
+    contained_file(root, CONFIG)  # mkdocs reads it: a plain file of the hub, not a symlink out
+    target = site_dir or safe_output_path(root, SITE_DIR, ".")
     with _stage(target.parent) as stage:
         run_mkdocs(root, stage / "site", unchanged="site/ is unchanged")
         with stop_signals_deferred():

@@ -12,6 +12,7 @@ from khub.errors import DataError, KhubError
 from khub.gitrepo import blob, check_revision, safe_relative, tree_files
 from khub.load import load
 from khub.model import Claim, Fact, FactSet, Source
+from khub.paths import safe_output_path
 from khub.serialize import JsonValue, value_data
 
 
@@ -129,7 +130,7 @@ def from_git(root: Path | str, rev: str) -> Snapshot:
             rel = safe_relative(item.path)
             if rel is None or rel.parts[:2] == ("data", "editions"):
                 continue
-            target = Path(tmp).joinpath(*rel.parts)
+            target = safe_output_path(Path(tmp), rel.as_posix(), rev)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(blob(root, item.blob))
         try:

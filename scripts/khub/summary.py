@@ -1,8 +1,8 @@
 """The outcome of validating a hub, remembered by the hash of everything it depends on.
 
-Validation is a pure function of the data files' bytes, the code and today's date, so a
-repeated `khub validate` over unchanged files answers from its cache (see khub.cachedir)
-without parsing.
+Validation is a pure function of the bytes of the data and module files, the code and
+today's date, so a repeated `khub validate` over unchanged files answers from its cache
+(see khub.cachedir) without parsing.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from khub import __version__
 from khub.cachedir import cache_root
-from khub.datafiles import discover
-from khub.errors import DataError, Problem
+from khub.content import CONTENT_DIR, module_files, module_name_problems
+from khub.datafiles import data_files
+from khub.errors import DataError, Problem, UnsafePathError
+from khub.paths import read_contained, scan
+from khub.yamlio import MAX_FILE_BYTES
 
 _CODE_DIR = Path(__file__).resolve().parent
 
@@ -39,12 +43,13 @@ def summarize(root: Path, today: dt.date, cache: bool = True) -> Summary:
         return _restore(path)
     from khub.load import load
 
+    names = module_name_problems(root)
     try:
         factset, warnings = load(root, today=today, cache=cache)
     except DataError as exc:
-        if cache:
-            _save(path, exc.problems, None)
-        raise
+        _fail(path if cache else None, [*exc.problems, *names])
+    if names:
+        _fail(path if cache else None, [*names, *warnings])
     summary = Summary(warnings, len(factset.facts), len(factset.sources), len(factset.claims))
     if cache:
         _save(path, warnings, summary)
@@ -56,9 +61,29 @@ def _key(root: Path, today: dt.date) -> str:
     for code in sorted(_CODE_DIR.rglob("*.py")):  # validation reads khub.check.spec too
         name = code.relative_to(_CODE_DIR).as_posix()
         digest.update(name.encode() + b"\0" + code.read_bytes())
-    for _, data in discover(root):
-        digest.update(data.relative_to(root).as_posix().encode() + b"\0" + data.read_bytes())
+    data, content = scan(root, "data"), scan(root, CONTENT_DIR)
+    for problem in (*data.problems, *content.problems):
+        digest.update(str(problem).encode() + b"\0")
+    rels = [rel for _, rel in data_files(root, set(data.files))] + module_files(content)
+    for rel in rels:
+        digest.update(rel.encode() + b"\0" + _bytes(root, rel))
     return digest.hexdigest()
+
+
+def _bytes(root: Path, rel: str) -> bytes:
+    """Return a file's bytes, or the reason it cannot be read (the load reports it)."""
+    try:
+        return read_contained(root, rel, MAX_FILE_BYTES)
+    except UnsafePathError as exc:
+        return str(exc).encode()
+
+
+def _fail(path: Path | None, problems: list[Problem]) -> NoReturn:
+    """Remember a failed validation (when caching) and raise it."""
+    error = DataError(problems)
+    if path is not None:
+        _save(path, error.problems, None)
+    raise error
 
 
 def _restore(path: Path) -> Summary:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from khub.content import CONTENT_DIR, module_files
 from khub.errors import UsageError
 from khub.model import FactSet
+from khub.paths import read_contained, scan
+from khub.yamlio import MAX_FILE_BYTES
 
 _TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.S)
 _QUOTED = re.compile(r"""["']([a-z0-9][a-z0-9.-]*)["']""")
@@ -17,15 +20,17 @@ _QUOTED = re.compile(r"""["']([a-z0-9][a-z0-9.-]*)["']""")
 def usage_from_content(root: Path | str, factset: FactSet) -> dict[str, frozenset[str]]:
     """Return module → fact ids named in its Jinja tags (a series name counts all its facts)."""
     out: dict[str, frozenset[str]] = {}
-    for path in sorted((Path(root) / "content").glob("*.md")):
+    root = Path(root)
+    for rel in module_files(scan(root, CONTENT_DIR)):
         ids: set[str] = set()
-        for tag in _TAG.findall(path.read_text(encoding="utf-8")):
+        text = read_contained(root, rel, MAX_FILE_BYTES).decode("utf-8")
+        for tag in _TAG.findall(text):
             for name in _QUOTED.findall(tag):
                 if name in factset.facts:
                     ids.add(name)
                 elif name in factset.series:
                     ids.update(f.id for f in factset.series_facts(name))
-        out[path.stem] = frozenset(ids)
+        out[PurePosixPath(rel).stem] = frozenset(ids)
     return out
 
 

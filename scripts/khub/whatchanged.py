@@ -16,9 +16,12 @@ from feedgen.feed import FeedGenerator
 from khub.diff import ClaimChange, Diff, FactChange, diff, restrict
 from khub.editions import Edition, edition_snapshot, read_editions
 from khub.elements import fact_target
+from khub.errors import UnsafePathError
 from khub.fmt import RawValue, format_value
 from khub.model import FactSet, Licence, Range
+from khub.paths import read_contained
 from khub.snapshot import FactState, Note, Snapshot, from_factset
+from khub.yamlio import MAX_FILE_BYTES
 
 _SITE_URL = re.compile(r"^site_url:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
 _ENV = re.compile(r"^!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(.*?))?\s*\]?$")
@@ -256,8 +259,11 @@ _TITLE = re.compile(r"^title:\s*['\"]?(.+?)['\"]?\s*$", re.M)
 
 def module_title(root: Path, module: str) -> str:
     """Return the title in a module's front matter, or its id."""
-    path = root / "content" / f"{module}.md"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    rel = f"content/{module}.md"
+    try:
+        text = read_contained(root, rel, MAX_FILE_BYTES).decode("utf-8", "replace")
+    except UnsafePathError:
+        text = ""  # a missing module; one that cannot be read is reported by generate
     front = text.split("\n---", 1)[0] if text.startswith("---") else ""
     found = _TITLE.search(front)
     return found.group(1) if found else module
@@ -277,10 +283,10 @@ def _notes_by_module(notes: Iterable[Note], root: Path) -> list[str]:
 
 def site_url(root: Path | str) -> str | None:
     """Return mkdocs.yml's site_url (resolving !ENV [VAR, default]), ending in '/', or None."""
-    path = Path(root) / "mkdocs.yml"
-    if not path.is_file():
+    if not (Path(root) / "mkdocs.yml").is_file():
         return None
-    found = _SITE_URL.search(path.read_text(encoding="utf-8"))
+    text = read_contained(Path(root), "mkdocs.yml", MAX_FILE_BYTES).decode("utf-8", "replace")
+    found = _SITE_URL.search(text)
     if not found:
         return None
     url = found.group(1)

@@ -55,12 +55,14 @@ def make_hub(dest: Path, case: str | None = None) -> Path:
     return dest
 
 
-def run_khub(hub: Path, *args: str, merge: bool = False) -> subprocess.CompletedProcess[str]:
+def run_khub(
+    hub: Path, *args: str, merge: bool = False, today: str = TODAY
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess from the hub's top folder, with today pinned."""
     return subprocess.run(
         [sys.executable, "-m", "khub", *args],
         cwd=hub,
-        env={**os.environ, "KHUB_TODAY": TODAY},
+        env={**os.environ, "KHUB_TODAY": today},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT if merge else subprocess.PIPE,
         text=True,
@@ -97,10 +99,18 @@ def output_lines(proc: subprocess.CompletedProcess[str]) -> tuple[str, ...]:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Return the sha256 of every file under root, .khub-cache/ excluded."""
+    """Return the sha256 of every file under root, .khub-cache/ excluded.
+
+    A symlink is recorded by its target and never followed, so a hub holding links to
+    devices or to files outside it can be compared before and after a run.
+    """
     digests: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith(".khub-cache/"):
+        if rel.startswith(".khub-cache/"):
+            continue
+        if path.is_symlink():
+            digests[rel] = f"-> {os.readlink(path)}"
+        elif path.is_file():
             digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests

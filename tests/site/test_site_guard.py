@@ -224,7 +224,7 @@ def test_a_module_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> Non
     code, stderr = _run(root, "generate")
     assert (code, stderr) == (
         1,
-        "content/gamma\n.md: 'gamma\\n' cannot name a module (use lower-case letters, digits "
-        "and dashes; not index, sources, facts, api, assets)\n",
+        "content/gamma\n.md:3: module 'gamma\\n' is not a valid id (ids use lower-case "
+        "letters, digits and hyphens, such as 'gamma')\n",
     )
     assert not (root / "build").exists()
