@@ -18,6 +18,7 @@ from khub.manifest import Fingerprints, Manifest, digest
 from khub.model import FactSet
 from khub.pages import ModuleInfo, front, site_pages
 from khub.render import Helper, Rendered, Renderer, RenderError
+from khub.sandbox import Limits
 from khub.settings import load_settings
 
 BUILD_DOCS = "build/docs"
@@ -65,6 +66,7 @@ def generate(
         freshness,
         helpers=helpers,
         cache_dir=cache_dir / "jinja" if cache_dir else None,
+        limits=Limits.from_settings(settings),
     )
     manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
     renders, rendered, reused = _render_modules(root, modules, renderer, manifest, problems)
@@ -130,10 +132,21 @@ def _base_key(root: Path, renderer: Renderer) -> str:
     parts: list[str | bytes] = [p.read_bytes() for p in sources]
     parts += [item for p in partials for item in (p.as_posix(), p.read_bytes())]
     parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
+    parts.append(repr(renderer.limits))  # a lowered limit must re-check every page
     return digest(*parts)
 
 
-_RENDER_CODE = ("render", "elements", "escape", "fmt", "content", "manifest", "units", "model")
+_RENDER_CODE = (
+    "render",
+    "sandbox",
+    "elements",
+    "escape",
+    "fmt",
+    "content",
+    "manifest",
+    "units",
+    "model",
+)
 
 
 def latest_edition(root: Path) -> str:
