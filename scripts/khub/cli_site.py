@@ -13,6 +13,7 @@ from khub.errors import DataError, KhubError
 from khub.generate import GenerateResult
 from khub.generate import generate as generate_docs
 from khub.load import load
+from khub.mdsafe import require_enabled
 from khub.site import mkdocs_build, mkdocs_serve, watch
 
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
@@ -73,7 +74,9 @@ def build(today: str | None) -> None:
 
     The site is built into a temporary folder and swapped in, so a failed build leaves
     site/ as it was. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for byte-identical builds.
+    Refuses to start when mkdocs.yml does not enable khub.mdsafe, the HTML sanitiser.
     """
+    require_enabled(Path())
     result = run_generate(Path(), _date(today))
     click.echo(_summary(result), err=True)
     site = mkdocs_build(Path())
@@ -87,6 +90,7 @@ def serve(dev_addr: str, today: str | None) -> None:
     """Serve a live preview that regenerates on edits to content/, data/ and templates/."""
     root = Path()
     when = _date(today)
+    require_enabled(root)
     run_generate(root, when)
 
     def regenerate() -> None:

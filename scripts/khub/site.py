@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from khub.errors import KhubError
+from khub.mdsafe import require_enabled
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -31,8 +32,12 @@ def build_env() -> dict[str, str]:
 
 
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
-    """Run `mkdocs build --strict` into a temporary folder, then swap it into site/."""
+    """Run `mkdocs build --strict` into a temporary folder, then swap it into site/.
+
+    Refuses (SanitiserMissingError) when mkdocs.yml does not enable the HTML sanitiser.
+    """
     root = Path(root)
+    require_enabled(root)
     target = site_dir or root / SITE_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
@@ -117,5 +122,6 @@ def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
 
 def mkdocs_serve(root: Path, dev_addr: str) -> subprocess.Popen[bytes]:
     """Start `mkdocs serve`, which rebuilds and reloads when build/docs changes."""
+    require_enabled(root)
     argv = [sys.executable, "-m", "mkdocs", "serve", "-f", CONFIG, "--dev-addr", dev_addr]
     return subprocess.Popen([*argv, "--livereload"], cwd=root, env=build_env())
