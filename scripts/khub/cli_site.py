@@ -13,6 +13,7 @@ from khub.errors import DataError, KhubError
 from khub.generate import BUILD_DOCS, GenerateResult
 from khub.generate import generate as generate_docs
 from khub.load import load
+from khub.mdsafe import require_enabled
 from khub.paths import safe_output_path
 from khub.site import SITE_DIR, build_site, mkdocs_serve, watch
 
@@ -81,8 +82,10 @@ def build(today: str | None) -> None:
     build (an error, Ctrl-C, SIGTERM, SIGHUP) leaves both as they were. MkDocs runs in a
     child process that khub ends with itself. A warning about a module page names the line
     of content/MODULE.md it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for
-    byte-identical builds.
+    byte-identical builds. Refuses to start when mkdocs.yml does not enable khub.mdsafe,
+    the HTML sanitiser.
     """
+    require_enabled(Path())
     safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
     root, when = Path(), _date(today)
     with stop_signals_raise():
@@ -101,6 +104,7 @@ def serve(dev_addr: str, today: str | None) -> None:
     """
     root = Path()
     when = _date(today)
+    require_enabled(root)
     run_generate(root, when)
 
     def regenerate() -> None:

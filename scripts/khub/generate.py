@@ -22,6 +22,7 @@ from khub.model import FactSet
 from khub.pages import ModuleInfo, front, site_pages
 from khub.paths import Scan, read_contained, safe_output_path, scan
 from khub.render import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
+from khub.sandbox import Limits
 from khub.settings import load_settings
 from khub.yamlio import MAX_FILE_BYTES
 
@@ -72,6 +73,7 @@ def generate(
         freshness,
         helpers=helpers,
         cache_dir=cache_dir / "jinja" if cache_dir else None,
+        limits=Limits.from_settings(settings),
     )
     manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
     base = _base_key(root, renderer, templates)
@@ -126,11 +128,13 @@ def _base_key(root: Path, renderer: Renderer, templates: Scan) -> str:
     parts: list[str | bytes] = [p.read_bytes() for p in sources]
     parts += [item for rel in partials for item in (rel, read_contained(root, rel, MAX_FILE_BYTES))]
     parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
+    parts.append(repr(renderer.limits))  # a lowered limit must re-check every page
     return digest(*parts)
 
 
 _RENDER_CODE = (
     "render",
+    "sandbox",
     "elements",
     "escape",
     "fmt",

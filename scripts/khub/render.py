@@ -12,6 +12,8 @@ Helpers a module can call (anything else fails with content/FILE.md:LINE):
     {{ calculator("name") }}, {{ chart("name") }}
 
 Fenced code blocks are literal (their {{ }} are not evaluated); elsewhere use {% raw %}.
+Every render runs within the limits of data/hub.yml (khub.sandbox): CPU time, memory,
+page length, value sizes, widths and decimals.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
-    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -38,7 +39,6 @@ from jinja2 import (
 )
 from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from khub.content import CONTENT_DIR, prepare_template
@@ -55,6 +55,7 @@ from khub.escape import md_text
 from khub.fmt import format_pair
 from khub.model import Fact, FactSet
 from khub.paths import path_fault, read_contained
+from khub.sandbox import BoundedEnvironment, LimitError, Limits, VersionedBytecodeCache
 from khub.yamlio import MAX_FILE_BYTES
 
 TEMPLATES_DIR = "templates"
@@ -153,13 +154,16 @@ def _unchanged(path: Path, mtime: float) -> bool:
         return False
 
 
-def make_environment(root: Path, cache_dir: Path | None) -> ImmutableSandboxedEnvironment:
-    """Return the sandboxed, strict Jinja environment over content/ and templates/."""
+def make_environment(
+    root: Path, cache_dir: Path | None, limits: Limits | None = None
+) -> BoundedEnvironment:
+    """Return the sandboxed, strict, bounded Jinja environment over content/ and templates/."""
     cache = None
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        cache = FileSystemBytecodeCache(str(cache_dir))
-    env = ImmutableSandboxedEnvironment(
+        cache = VersionedBytecodeCache(str(cache_dir))
+    env = BoundedEnvironment(
+        limits=limits or Limits(),
         loader=HubLoader(root),
         undefined=StrictUndefined,
         autoescape=True,
@@ -183,21 +187,22 @@ class Renderer:
         *,
         helpers: Mapping[str, Helper] | None = None,
         cache_dir: Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.root = root
         self.factset = factset
         self.freshness = freshness
         self.extra = dict(helpers or {})
         self.by_series = series_index(factset)
-        self.env = make_environment(root, cache_dir)
+        self.limits = limits or Limits()
+        self.env = make_environment(root, cache_dir, self.limits)
 
     def render(self, name: str, page: str) -> Rendered:
         """Render content/<name> as the page at page; raise RenderError with file:line."""
         usage = Usage()
         context = _Helpers(self, page, usage).as_globals()
         try:
-            template = self.env.get_template(name)
-            text = template.render(context)
+            text = self.env.render_bounded(name, context)
         except Exception as exc:
             raise RenderError(self._problem(exc, name, sorted(context))) from None
         return Rendered(self._with_footnotes(text, page, usage), usage)
@@ -219,7 +224,7 @@ class Renderer:
 
     def _problem(self, exc: Exception, name: str, known: list[str]) -> Problem:
         path, line = self._locate(exc, name)
-        if isinstance(exc, TemplateUseError):
+        if isinstance(exc, TemplateUseError | LimitError):
             return Problem(path, line, exc.message, exc.hint)
         if isinstance(exc, SecurityError):
             return Problem(path, line, str(exc), "templates may only call khub's helpers")
@@ -302,6 +307,13 @@ class _Helpers:
         self.usage.facts[fact.id] = None
         return fact
 
+    def _check_decimals(self, decimals: object) -> None:
+        if decimals is not None and (not isinstance(decimals, int) or isinstance(decimals, bool)):
+            raise TemplateUseError(
+                f"decimals={decimals!r} is not a whole number", "write decimals=2"
+            )
+        self.r.limits.check_decimals(decimals)
+
     def _element(self, fact: Fact, text: str) -> str:
         return fact_element(fact, text, self.page, self.r.factset, self.r.freshness)
 
@@ -309,6 +321,7 @@ class _Helpers:
         self, fid: str, fmt: str = "value", decimals: int | None = None, cite: bool = False
     ) -> Markup:
         """Return a fact as a traceable element, optionally followed by its citation."""
+        self._check_decimals(decimals)
         fact = self._fact(fid)
         if fmt not in FORMATS:
             raise TemplateUseError(f"unknown fmt '{fmt}'", f"one of {', '.join(FORMATS)}")
@@ -325,6 +338,7 @@ class _Helpers:
 
     def fact_pair(self, first: str, second: str, decimals: int | None = None) -> Markup:
         """Return two facts of one unit with the unit once: $5 / $25 per million tokens."""
+        self._check_decimals(decimals)
         one, two = self._fact(first), self._fact(second)
         if one.unit != two.unit:
             hint = f"{one.id} is {one.unit.name}, {two.id} is {two.unit.name}"

@@ -1,4 +1,4 @@
-"""Hub settings from data/hub.yml: title, publisher and when a fact counts as stale."""
+"""Hub settings from data/hub.yml: title, publisher, when a fact is stale, render limits."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ class HubSettings(BaseModel):
     title: str = "Knowledge Hub"
     publisher: str = ""
     stale_after_days: int = Field(default=120, ge=1)
+    # Bounds on rendering one module (see khub.sandbox); the defaults are about ten times
+    # what the real modules need (0.5 s of CPU, 170,000 characters, 40 MB).
+    render_seconds: float = Field(default=5.0, gt=0, le=3600)
+    render_memory_mb: int = Field(default=512, ge=64)
+    render_max_chars: int = Field(default=2_000_000, ge=10_000)
+    render_max_width: int = Field(default=1_000, ge=1)
+    render_max_decimals: int = Field(default=12, ge=0, le=100)
 
 
 def load_settings(root: Path) -> HubSettings:
@@ -41,7 +48,7 @@ def load_settings(root: Path) -> HubSettings:
                 HUB_FILE,
                 locate(text or "", tuple(e["loc"])),
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
-                "keys: title, publisher, stale_after_days",
+                f"keys: {', '.join(HubSettings.model_fields)}",
             )
             for e in exc.errors()
         ]

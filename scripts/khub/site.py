@@ -25,6 +25,7 @@ from typing import TypeVar
 from khub.children import Interrupted, start, stop, stop_signals_deferred
 from khub.errors import KhubError
 from khub.generate import BUILD_DOCS
+from khub.mdsafe import require_enabled
 from khub.paths import contained_file, safe_output_path
 
 SITE_DIR = "site"
@@ -55,6 +56,7 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
     """Generate into a staging folder, build the site from it, then swap both in; return
     what generate_into returned. On any failure build/ and site/ stay as they were."""
     root = Path(root)
+    require_enabled(root)
     docs, site = root / BUILD_DOCS, root / SITE_DIR
     with _stage(docs.parent) as stage:
         try:
@@ -72,6 +74,7 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
     """Run `mkdocs build --strict` over the configured docs_dir and swap the result into site/."""
     root = Path(root)
+    require_enabled(root)
     contained_file(root, CONFIG)  # mkdocs reads it: a plain file of the hub, not a symlink out
     target = site_dir or safe_output_path(root, SITE_DIR, ".")
     with _stage(target.parent) as stage:
@@ -253,5 +256,6 @@ def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
 
 def mkdocs_serve(root: Path, dev_addr: str) -> subprocess.Popen[bytes]:
     """Start `mkdocs serve` (in its own process group), which reloads when build/docs changes."""
+    require_enabled(root)
     argv = [sys.executable, "-m", "khub.builder", "serve", "--config", CONFIG]
     return start([*argv, "--dev-addr", dev_addr], cwd=root, env=build_env())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,3 +38,12 @@ def without_widgets(hub: Path) -> Path:
         kept = [ln for ln in lines if "calculator(" not in ln and "chart(" not in ln]
         path.write_text("\n".join(kept), encoding="utf-8")
     return hub
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the repository's own hub (content, data, templates, mkdocs.yml) to dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("content", "data", "templates"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    return dest

@@ -307,6 +307,10 @@
 
   function load(src) {
     var url = new URL(src || "api/v1/calculators.json", ROOT).href;
+    /* Calculator data comes from this site only; a page cannot point it at another host. */
+    if (new URL(url).origin !== ROOT.origin) {
+      return Promise.reject(new Error("calculator data from another host: " + url));
+    }
     if (!loads[url]) {
       loads[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
