@@ -48,6 +48,8 @@ def discover(root: Path) -> list[tuple[str, Path]]:
         found.append(("derived", data / "derived.yml"))
     if (data / "decision-rules.yml").exists():
         found.append(("rules", data / "decision-rules.yml"))
+    if (data / "calculators.yml").exists():
+        found.append(("calculators", data / "calculators.yml"))
     return found
 
 

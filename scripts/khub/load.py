@@ -68,6 +68,8 @@ def _build(files: list[DataFile], factset: FactSet, today: dt.date, log: Problem
             _read_derived(f, factset, log, ctx.broken)
     if any(f.kind == "rules" for f in files) and not log.has_errors:
         _check_rules(factset, log)
+    if any(f.kind == "calculators" for f in files) and not log.has_errors:
+        _check_calculators(factset, log)
     _warn_sources(factset, log)
 
 
@@ -77,6 +79,17 @@ def _check_rules(factset: FactSet, log: ProblemLog) -> None:
 
     try:
         load_rules(factset)
+    except DataError as exc:
+        for problem in exc.problems:
+            log.add(problem)
+
+
+def _check_calculators(factset: FactSet, log: ProblemLog) -> None:
+    """Check and compile the calculators against the facts they name."""
+    from khub.calcspec import load_calculators
+
+    try:
+        load_calculators(factset)
     except DataError as exc:
         for problem in exc.problems:
             log.add(problem)
