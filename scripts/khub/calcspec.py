@@ -498,6 +498,8 @@ class _Builder:
         if extra:
             self.error(where, f"{what} is a choice: '{extra[0]}' does not apply", "remove it")
         unit = self._unit(rec.unit, (*where, "unit"), what) if rec.unit else None
+        if rec.unit and unit is None:
+            return None
         options, values = self._options(iid, rec, unit)
         if not options:
             if not self.failed:
