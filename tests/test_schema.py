@@ -18,6 +18,7 @@ SCHEMA_OF = {
     "sources": "sources.schema.json",
     "derived": "derived.schema.json",
     "rules": "decision-rules.schema.json",
+    "calculators": "calculators.schema.json",
 }
 
 

@@ -1,5 +1,7 @@
 """Format and parse calculator numbers like the page text (khub.fmt); calculators.js mirrors it.
 
+A range shows its unit once, as the page text does: 3–5×, $129–$215, 6–8 weeks.
+
 Rounding is half-up on the exact binary value, which is what JavaScript's toFixed does, so
 the page rendered by Python and the page updated in the browser show the same digits.
 """
@@ -8,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 _GROUP = re.compile(r"\B(?=([0-9]{3})+(?![0-9]))")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[ \t\n\r\u00a0\u202f,_]")
+_RANGE = re.compile(r"^(.+?)(?:–|—|to|(?<=[0-9.])-)(.+)$", re.IGNORECASE)
 _STEPS = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
 
 
@@ -54,19 +58,40 @@ def multiplier(value: float) -> str:
     return trimmed(value, 0 if value >= 10 else 1) + "×"
 
 
-_BY_KIND = {
-    "usd": money,
-    "tokens": tokens,
-    "percent": lambda v: trimmed(v, 2) + "%",
-    "multiplier": multiplier,
-    "weeks": lambda v: trimmed(v, 2) + " weeks",
-    "plain": plain,
+def _percent(value: float) -> str:
+    return trimmed(value, 2)
+
+
+def _times(value: float) -> str:
+    return trimmed(value, 0 if value >= 10 else 1)
+
+
+# Each kind: how one number shows, and the unit written once after the value (or range).
+_BY_KIND: dict[str, tuple[Callable[[float], str], str]] = {
+    "usd": (money, ""),
+    "tokens": (tokens, ""),
+    "percent": (_percent, "%"),
+    "multiplier": (_times, "×"),
+    "weeks": (_percent, " weeks"),
+    "plain": (plain, ""),
 }
+EN_DASH = "–"
 
 
-def format_value(value: float, kind: str) -> str:
-    """Return value formatted for its kind (usd, tokens, percent, multiplier, weeks, plain)."""
-    return _BY_KIND[kind](value)
+def format_value(value: float | Sequence[float], kind: str) -> str:
+    """Return a number or a [low, high] range for its kind: $43, 3–5×, $129–$215, 6–8 weeks."""
+    number, tail = _BY_KIND[kind]
+    if isinstance(value, Sequence):
+        low, high = value
+        if low != high:
+            return number(low) + EN_DASH + number(high) + tail
+        value = low
+    return number(value) + tail
+
+
+def plain_value(value: float | Sequence[float]) -> str:
+    """Return a number or a range as plain digits, the way an input shows it: 3–5."""
+    return format_value(value, "plain")
 
 
 def parse_number(text: str) -> tuple[float | None, str | None]:
@@ -80,3 +105,16 @@ def parse_number(text: str) -> tuple[float | None, str | None]:
     if not math.isfinite(value):
         return None, "too_large"
     return value, None
+
+
+def parse_range(text: str) -> tuple[float | list[float] | None, str | None]:
+    """Parse one number or a range such as 3–5, 3-5 or 3 to 5; return (value, None) or a key."""
+    cleaned = _SEPARATORS.sub("", text)
+    match = _RANGE.match(cleaned)
+    if match is None:
+        return parse_number(cleaned)
+    low, problem = parse_number(match.group(1))
+    high, other = parse_number(match.group(2))
+    if problem or other or low is None or high is None:
+        return None, problem or other or "not_a_number"
+    return [low, high], None

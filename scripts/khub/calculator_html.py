@@ -1,8 +1,9 @@
 """The calculator mounts: server-rendered forms with the defaults, results and working.
 
 The page shows every default, result and line of working before any script runs;
-calculators.js then recomputes the same parts in place. The functions that render the
-parts that change (results, working, rows, decisions) have twins in calculators.js.
+calculators.js then recomputes the same parts in place. Nothing here knows a calculator
+by name: the export's `kind` (outputs, table or rules) says how the results show, and the
+functions that render the parts that change have twins in calculators.js.
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ def render_calculator(data: Mapping[str, Any], name: str) -> Markup:
     """Return one calculator's HTML from the export data; unknown names raise CalculatorError."""
     spec = calculator_spec(data, name)
     result = compute(data, name, {})
-    body = _BODIES[name](spec, {**result["values"], **result["outputs"]}, name)
+    body = _BODIES[spec["kind"]](spec, result)
     head = Markup(
         '<div class="khub-calc" id="khub-{n}" data-khub-calc="{n}" data-khub-src="{src}"'
         ' data-khub-version="{v}">'
     ).format(n=name, src=EXPORT_PATH, v=data["data_version"])
+    hint = Markup('<p class="khub-calc__hint">{}</p>').format(spec["hint"]) if spec["hint"] else ""
     parts = [
         head,
         Markup('<p class="khub-calc__title"><strong>{}</strong></p>').format(spec["title"]),
         _form(spec, name),
+        *([hint] if hint else []),
         body,
         Markup('<p class="khub-calc__nojs">{}</p>').format(NOJS),
         Markup('<p class="khub-sr" role="status" aria-live="polite" data-khub-status></p>'),
@@ -74,53 +77,22 @@ def _field(item: Mapping[str, Any], name: str) -> Markup:
         )
         control = Markup('<select id="{}" name="{}">{}</select>').format(fid, item["id"], options)
     else:
+        mode = Markup("") if item["range"] else Markup(' inputmode="decimal"')
         control = Markup(
-            '<input id="{fid}" name="{n}" type="text" inputmode="decimal" autocomplete="off"'
+            '<input id="{fid}" name="{n}" type="text"{mode} autocomplete="off"'
             ' spellcheck="false" value="{v}" aria-describedby="{fid}-error">'
-        ).format(fid=fid, n=item["id"], v=calcfmt.plain(item["default"]))
+        ).format(fid=fid, n=item["id"], mode=mode, v=calcfmt.plain_value(item["default"]))
     return Markup('<div class="khub-calc__field">{}{}{}</div>').format(label, control, error)
 
 
-# --- self-hosting breakeven -----------------------------------------------------------
-
-
-def _self_hosting(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
-    rows = Markup("\n").join(
-        Markup('<div><dt>{}</dt><dd data-out="{}">{}</dd></div>').format(
-            out["label"], out["id"], show_output(out, outputs[out["id"]])
-        )
-        for out in spec["outputs"]
-    )
-    work = Markup("\n").join(
-        Markup(
-            '<li><span class="khub-calc__work-label">{}</span> = {} = '
-            '<span data-work="{}">{}</span></li>'
-        ).format(
-            out["label"], symbolic(spec, out["formula"]), out["id"], working(spec, out, outputs)
-        )
-        for out in spec["outputs"]
-    )
-    return Markup("\n").join(
-        [
-            Markup('<dl class="khub-calc__outputs" data-khub-results>\n{}\n</dl>').format(rows),
-            Markup(
-                '<details class="khub-calc__working" open><summary>Working</summary>'
-                "\n<ol>\n{}\n</ol>\n</details>"
-            ).format(work),
-            Markup('<p class="khub-calc__note">{}</p>').format(spec["note"]["text"]),
-        ]
-    )
-
-
-def show_output(out: Mapping[str, Any], value: float) -> str:
-    """Return an output value with its unit: $0.12/day, 358×, 358.33M tokens/day."""
-    return calcfmt.format_value(value, str(out["format"])) + str(out.get("suffix", ""))
+# --- the words and numbers of a formula -----------------------------------------------
 
 
 def _formats(spec: Mapping[str, Any]) -> dict[str, str]:
     kinds = {i["id"]: i.get("format", "plain") for i in spec["inputs"]}
     kinds.update({c["id"]: c["format"] for c in spec["constants"]})
     kinds.update({o["id"]: o["format"] for o in spec["outputs"]})
+    kinds.update({c["id"]: c["format"] for c in spec.get("table", {}).get("columns", [])})
     return kinds
 
 
@@ -134,100 +106,112 @@ def symbolic(spec: Mapping[str, Any], formula: Expr) -> str:
     return render(formula, show)
 
 
-def working(spec: Mapping[str, Any], out: Mapping[str, Any], scope: Mapping[str, Any]) -> str:
-    """Return a formula with the current numbers and its result."""
+def numeric(spec: Mapping[str, Any], formula: Expr, scope: Mapping[str, Any]) -> str:
+    """Return a formula with the current numbers: 1M ÷ 1,000,000 × $0.12."""
     kinds = _formats(spec)
-    values = dict(scope)
-    values.update({c["id"]: c["value"] for c in spec["constants"]})
+    values = {**{c["id"]: c["value"] for c in spec["constants"]}, **scope}
 
     def show(leaf: Expr) -> str:
         if isinstance(leaf, str):
-            return calcfmt.format_value(float(values[leaf]), kinds[leaf])
+            return calcfmt.format_value(values[leaf], kinds[leaf])
         return calcfmt.plain(float(leaf))  # type: ignore[arg-type]
 
-    return f"{render(out['formula'], show)} = {show_output(out, scope[out['id']])}"
+    return render(formula, show)
 
 
-# --- API cost -------------------------------------------------------------------------
+def show_output(out: Mapping[str, Any], value: Any) -> str:
+    """Return an output value with its unit: $0.12/day, 358×, 358.33M tokens/day."""
+    return calcfmt.format_value(value, str(out["format"])) + str(out["suffix"])
 
 
-def _api_cost(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
-    head = Markup(
-        '<thead><tr><th scope="col">Model</th><th scope="col">Cost per month</th>'
-        '<th scope="col">Working</th></tr></thead>'
+def working(spec: Mapping[str, Any], out: Mapping[str, Any], scope: Mapping[str, Any]) -> str:
+    """Return a formula with the current numbers and its result."""
+    return f"{numeric(spec, out['formula'], scope)} = {show_output(out, scope[out['id']])}"
+
+
+# --- kind: outputs ---------------------------------------------------------------------
+
+
+def _outputs(spec: Mapping[str, Any], result: Mapping[str, Any]) -> Markup:
+    scope = {**result["values"], **result["outputs"]}
+    rows = Markup("\n").join(
+        Markup('<div><dt>{}</dt><dd data-out="{}">{}</dd></div>').format(
+            out["label"], out["id"], show_output(out, scope[out["id"]])
+        )
+        for out in spec["outputs"]
     )
-    caption = Markup("<caption>Monthly cost by model, cheapest first</caption>")
+    work = Markup("\n").join(
+        Markup(
+            '<li><span class="khub-calc__work-label">{}</span> = {} = '
+            '<span data-work="{}">{}</span></li>'
+        ).format(out["label"], symbolic(spec, out["formula"]), out["id"], working(spec, out, scope))
+        for out in spec["outputs"]
+    )
+    parts = [
+        Markup('<dl class="khub-calc__outputs" data-khub-results>\n{}\n</dl>').format(rows),
+        Markup(
+            '<details class="khub-calc__working" open><summary>Working</summary>'
+            "\n<ol>\n{}\n</ol>\n</details>"
+        ).format(work),
+    ]
+    if spec["note"]:
+        parts.append(Markup('<p class="khub-calc__note">{}</p>').format(spec["note"]))
+    return Markup("\n").join(parts)
+
+
+# --- kind: table -----------------------------------------------------------------------
+
+
+def _table(spec: Mapping[str, Any], result: Mapping[str, Any]) -> Markup:
+    table = spec["table"]
+    out = spec["outputs"][0]
+    head = Markup(
+        '<thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">Working</th></tr></thead>'
+    ).format(table["head"], out["label"])
+    caption = Markup("<caption>{}</caption>").format(table["caption"])
+    rows = table_rows(spec, result["outputs"], result["values"])
     return Markup("\n").join(
         [
-            Markup('<p class="khub-calc__hint">{}</p>').format(spec["defaults_note"]),
             Markup(
                 '<table class="khub-calc__table">{}{}<tbody data-khub-results>{}</tbody></table>'
-            ).format(caption, head, api_rows(spec, outputs, _defaults(spec))),
-            Markup('<p class="khub-calc__hint">Cost per month = {}</p>').format(
-                render(spec["formula"], _api_names)
+            ).format(caption, head, rows),
+            Markup('<p class="khub-calc__hint">{} = {}</p>').format(
+                out["label"], symbolic(spec, out["formula"])
             ),
         ]
     )
 
 
-_API_NAMES = {
-    "input_tokens": "input tokens",
-    "output_tokens": "output tokens",
-    "input_price": "input price",
-    "output_price": "output price",
-}
-
-
-def _api_names(leaf: Expr) -> str:
-    return _API_NAMES[leaf] if isinstance(leaf, str) else calcfmt.plain(float(leaf))  # type: ignore[arg-type]
-
-
-def _defaults(spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {i["id"]: i["default"] for i in spec["inputs"]}
-
-
-def api_rows(
-    spec: Mapping[str, Any], outputs: Mapping[str, Any], inputs: Mapping[str, Any]
+def table_rows(
+    spec: Mapping[str, Any], outputs: Mapping[str, Any], values: Mapping[str, Any]
 ) -> Markup:
-    """Return the table rows of the API cost comparison, cheapest marked."""
-    models = {m["id"]: m for m in spec["models"]}
-    rows = []
-    for row in outputs["rows"]:
-        model = models[row["id"]]
-        badge = Markup(' <strong class="khub-calc__badge">cheapest</strong>')
-        rows.append(
+    """Return the rows of a table calculator, lowest first, the lowest marked."""
+    table = spec["table"]
+    out = spec["outputs"][0]
+    rows = {row["id"]: row for row in table["rows"]}
+    badge = Markup(' <strong class="khub-calc__badge">{}</strong>').format(table["badge"])
+    html = []
+    for shown in outputs["rows"]:
+        row = rows[shown["id"]]
+        html.append(
             Markup('<tr{}><th scope="row">{}{}</th><td>{}</td><td>{}</td></tr>').format(
-                Markup(' class="khub-calc__cheapest"') if row["cheapest"] else "",
-                model["label"],
-                badge if row["cheapest"] else "",
-                calcfmt.money(row["cost"]) + spec["suffix"],
-                api_working(spec, model, inputs),
+                Markup(' class="khub-calc__cheapest"') if shown["lowest"] else "",
+                row["label"],
+                badge if shown["lowest"] else "",
+                show_output(out, shown["value"]),
+                numeric(spec, out["formula"], {**values, **row["values"]}),
             )
         )
-    return Markup("").join(rows)
+    return Markup("").join(html)
 
 
-def api_working(
-    spec: Mapping[str, Any], model: Mapping[str, Any], inputs: Mapping[str, Any]
-) -> str:
-    """Return one model's cost formula with the numbers: 15M ÷ 1,000,000 × $5 + …."""
-    values = {**inputs, "input_price": model["input_price"], "output_price": model["output_price"]}
-    kinds = {"input_tokens": "tokens", "output_tokens": "tokens"}
-
-    def show(leaf: Expr) -> str:
-        if isinstance(leaf, str):
-            return calcfmt.format_value(float(values[leaf]), kinds.get(leaf, "usd"))
-        return calcfmt.plain(float(leaf))  # type: ignore[arg-type]
-
-    return render(spec["formula"], show)
+# --- kind: rules -----------------------------------------------------------------------
 
 
-# --- decision helper ------------------------------------------------------------------
-
-
-def _decision(spec: Mapping[str, Any], outputs: Mapping[str, Any], name: str) -> Markup:
+def _rules(spec: Mapping[str, Any], result: Mapping[str, Any]) -> Markup:
     return Markup('<ul class="khub-calc__decisions" data-khub-results>{}</ul>').format(
-        decision_items(spec, outputs)
+        decision_items(spec, result["outputs"])
     )
 
 
@@ -260,8 +244,8 @@ def decision_items(spec: Mapping[str, Any], outputs: Mapping[str, Any]) -> Marku
     return Markup("").join(items)
 
 
-_BODIES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], str], Markup]] = {
-    "self-hosting-breakeven": _self_hosting,
-    "api-cost": _api_cost,
-    "decision-helper": _decision,
+_BODIES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], Markup]] = {
+    "outputs": _outputs,
+    "table": _table,
+    "rules": _rules,
 }

@@ -22,18 +22,13 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from khub import calcfmt
-from khub.calculators import (
-    BLENDED_PRICE,
-    api_cost_per_day,
-    breakeven_tokens_per_day,
-    number,
-    tco_cost_per_day,
-)
+from khub import calcfmt, calculators
 from khub.errors import KhubError
 from khub.model import FactSet
 
 NAMES = ("swe-bench-verified", "cost-vs-volume")
+BREAKEVEN = "self-hosting-breakeven"  # the calculator the cost chart plots
+VOLUMES = tuple(10 ** (5 + i / 20) for i in range(0, 101))  # tokens per day, 1e5 to 1e10
 RC: Any = {  # matplotlib types its rc keys as literals; these are checked at run time
     "svg.hashsalt": "khub",
     "svg.fonttype": "path",
@@ -65,6 +60,21 @@ class Chart:
 # --- data -----------------------------------------------------------------------------
 
 
+def _number(factset: FactSet, fid: str) -> float:
+    """Return a fact's single number, or raise ChartError."""
+    fact = factset.facts.get(fid)
+    if fact is None or not isinstance(fact.value, float | int) or isinstance(fact.value, bool):
+        raise ChartError(f"charts need '{fid}' to be a fact with a single number")
+    return float(fact.value)
+
+
+def _edges(value: Any) -> list[float]:
+    """Return an output as [low, high], a single number as both edges."""
+    if isinstance(value, list):
+        return [float(v) for v in value]
+    return [float(value)] * 2
+
+
 def swe_bench_data(factset: FactSet) -> dict[str, Any]:
     """Return the SWE-bench Verified scores with each model's weights (open or closed)."""
     rows: list[dict[str, Any]] = []
@@ -72,7 +82,7 @@ def swe_bench_data(factset: FactSet) -> dict[str, Any]:
         subject = fact.id.split(".", 1)[1]
         weights = factset.facts.get(f"model-weights.{subject}")
         kind = str(weights.value) if weights is not None else "unknown"
-        rows.append({"label": fact.label, "score": number(factset, fact.id), "weights": kind})
+        rows.append({"label": fact.label, "score": _number(factset, fact.id), "weights": kind})
     if not rows:
         raise ChartError("chart 'swe-bench-verified' needs facts in the series swe-bench-verified")
     rows.sort(key=lambda r: (-r["score"], r["label"]))
@@ -80,24 +90,49 @@ def swe_bench_data(factset: FactSet) -> dict[str, Any]:
 
 
 def cost_data(factset: FactSet) -> dict[str, Any]:
-    """Return the numbers of the cost-over-volume chart, from the calculators' formulas."""
-    sh = "self-hosting."
-    price = number(factset, BLENDED_PRICE)
-    gpu = number(factset, sh + "self-host-cost-per-day")
-    low, high = (number(factset, sh + "tco-multiplier", edge) for edge in ("low", "high"))
+    """Return the numbers of the cost-over-volume chart, asked of the breakeven calculator."""
+    try:
+        data = calculators.export(factset)
+        base = calculators.compute(data, BREAKEVEN, {})
+        if not base["ok"]:
+            raise ChartError(f"its defaults do not compute: {base['errors']}")
+        values, outputs = base["values"], base["outputs"]
+        breakeven, tco_breakeven = (
+            outputs["breakeven_tokens_per_day"],
+            _edges(outputs["tco_breakeven_tokens_per_day"]),
+        )
+        crossover = _number(factset, "self-hosting.crossover-volume")
+        points = {
+            "reference": values["tokens_per_day"],
+            "breakeven": breakeven,
+            "stated_crossover": crossover,
+            "tco_breakeven_low": tco_breakeven[0],
+            "tco_breakeven_high": tco_breakeven[1],
+        }
+        api = [api_cost(data, v) for v in VOLUMES]
+        api_at = {key: api_cost(data, v) for key, v in points.items()}
+    except KhubError as exc:
+        raise ChartError(
+            f"chart 'cost-vs-volume' needs the calculator '{BREAKEVEN}': {exc}"
+        ) from exc
     return {
-        "price": price,
-        "gpu": gpu,
-        "tco": [tco_cost_per_day(gpu, low), tco_cost_per_day(gpu, high)],
-        "tco_multiplier": [low, high],
-        "reference": number(factset, sh + "reference-volume"),
-        "stated_crossover": number(factset, sh + "crossover-volume"),
-        "breakeven": breakeven_tokens_per_day(gpu, price),
-        "tco_breakeven": [
-            breakeven_tokens_per_day(tco_cost_per_day(gpu, low), price),
-            breakeven_tokens_per_day(tco_cost_per_day(gpu, high), price),
-        ],
+        "price": values["price_per_mtok"],
+        "gpu": outputs["self_host_cost_per_day"],
+        "tco": _edges(outputs["tco_cost_per_day"]),
+        "tco_multiplier": _edges(values["tco_multiplier"]),
+        "reference": values["tokens_per_day"],
+        "stated_crossover": crossover,
+        "breakeven": breakeven,
+        "tco_breakeven": tco_breakeven,
+        "api": api,
+        "api_at": api_at,
     }
+
+
+def api_cost(data: dict[str, Any], tokens_per_day: float) -> float:
+    """Return the breakeven calculator's API cost per day at a volume, its defaults otherwise."""
+    cost = calculators.output(data, BREAKEVEN, "api_cost_per_day", tokens_per_day=tokens_per_day)
+    return _edges(cost)[0]
 
 
 # --- drawing --------------------------------------------------------------------------
@@ -135,8 +170,7 @@ def draw_swe_bench(data: dict[str, Any]) -> str:
 
 def draw_cost(data: dict[str, Any]) -> str:
     """Return the SVG of daily API cost against self-hosting over volume, crossovers marked."""
-    volumes = [10 ** (5 + i / 20) for i in range(0, 101)]
-    api = [api_cost_per_day(v, data["price"]) for v in volumes]
+    volumes, api = VOLUMES, data["api"]
     fig = _figure()
     ax = fig.add_subplot()
     ax.set_xscale("log")
@@ -223,21 +257,21 @@ def _cost_chart(factset: FactSet) -> Chart:
         f"the {calcfmt.tokens(data['stated_crossover'])} tokens/day crossover the source states."
     )
     points = [
-        ("Reference volume", data["reference"]),
-        ("Crossover in this model, GPU rental", data["breakeven"]),
-        ("Crossover the source states", data["stated_crossover"]),
-        (f"Crossover at {calcfmt.multiplier(m_lo)} total cost", b_lo),
-        (f"Crossover at {calcfmt.multiplier(m_hi)} total cost", b_hi),
+        ("Reference volume", data["reference"], "reference"),
+        ("Crossover in this model, GPU rental", data["breakeven"], "breakeven"),
+        ("Crossover the source states", data["stated_crossover"], "stated_crossover"),
+        (f"Crossover at {calcfmt.multiplier(m_lo)} total cost", b_lo, "tco_breakeven_low"),
+        (f"Crossover at {calcfmt.multiplier(m_hi)} total cost", b_hi, "tco_breakeven_high"),
     ]
     rows = tuple(
         (
             what,
             f"{calcfmt.tokens(v)} tokens/day",
-            f"{calcfmt.money(api_cost_per_day(v, data['price']))}/day",
+            f"{calcfmt.money(data['api_at'][key])}/day",
             f"{calcfmt.money(data['gpu'])}/day",
             f"{calcfmt.money(lo)}–{calcfmt.money(hi)}/day",
         )
-        for what, v in points
+        for what, v, key in points
     )
     return Chart(
         name="cost-vs-volume",

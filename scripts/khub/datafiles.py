@@ -49,6 +49,8 @@ def discover(root: Path) -> list[tuple[str, Path]]:
         found.append(("derived", data / "derived.yml"))
     if os.path.lexists(data / "decision-rules.yml"):
         found.append(("rules", data / "decision-rules.yml"))
+    if os.path.lexists(data / "calculators.yml"):
+        found.append(("calculators", data / "calculators.yml"))
     return found
 
 

@@ -160,12 +160,17 @@ def days_per_unit(unit: str) -> float:
 
 
 def _check_text(text: str, factset: FactSet, keypath: KeyPath, log: ProblemLog) -> None:
+    check_text(text, factset, RULES_PATH, keypath, log)
+
+
+def check_text(text: str, factset: FactSet, path: str, keypath: KeyPath, log: ProblemLog) -> None:
+    """Log each {fact-id} that names no fact, and a number typed into the text."""
     for fid in _PLACEHOLDER.findall(text):
         if fid not in factset.facts:
-            log.error(RULES_PATH, keypath, f"'{{{fid}}}' names no fact", "use a fact id")
+            log.error(path, keypath, f"'{{{fid}}}' names no fact", "use a fact id")
     if _DIGIT.search(_PLACEHOLDER.sub("", text)):
         log.error(
-            RULES_PATH,
+            path,
             keypath,
             "text types a number",
             "write {fact-id} so the number comes from the facts",

@@ -1,10 +1,13 @@
 """A small, safe formula language for derived facts and claims (no eval).
 
-Grammar: numbers, fact ids (`series.subject` or a derived id), `+ - * /`, parentheses,
-`min(a, b, …)`, `max(a, b, …)`, `low(x)`, `high(x)`, comparisons `< <= > >= == !=`,
-and `and`, `or`, `not`. Put spaces around a minus sign: `a-b` is one name.
+Grammar: numbers, names (fact ids such as `series.subject` or a derived id, and the
+inputs and outputs of a calculator such as `tokens_per_day`), `+ - * /`, parentheses,
+`min(a, b, …)`, `max(a, b, …)`, `low(x)`, `high(x)`, `if(condition, a, b)`, comparisons
+`< <= > >= == !=`, and `and`, `or`, `not`. Put spaces around a minus sign: `a-b` is one name.
 Values carry their dimension; adding percent to USD is an error. Ranges (3–5×) follow
-interval arithmetic, and a comparison holds only when it holds over the whole range.
+interval arithmetic, and a comparison holds only when it holds over the whole range, so
+`if()` takes its first value only when the condition holds for every point of the range.
+The calculators run the same formulas in their compiled form: see khub.calcexpr.
 """
 
 from __future__ import annotations
@@ -44,10 +47,10 @@ class Quantity:
 Node = tuple[object, ...]
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[a-z](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)?)"
+    r"|(?P<name>[a-z](?:[a-z0-9_-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)?)"
     r"|(?P<op><=|>=|==|!=|[-+*/()<>,]))"
 )
-_FUNCS = {"min", "max", "low", "high"}
+_FUNCS = {"min", "max", "low", "high", "if"}
 _WORDS = {"and", "or", "not"}
 _COMPARE = {"<", "<=", ">", ">=", "==", "!="}
 
@@ -165,7 +168,9 @@ class _Parser:
         if token in _FUNCS and self.peek() == "(":
             return self.call(token)
         if self.peek() == "(" and token not in _WORDS:
-            raise FormulaError(f"unknown function '{token}()'", "use min(), max(), low() or high()")
+            raise FormulaError(
+                f"unknown function '{token}()'", "use min(), max(), low(), high() or if()"
+            )
         if token in _WORDS or not token[0].isalpha():
             raise FormulaError(f"unexpected '{token}' in formula", "complete the expression")
         return ("ref", token)
@@ -179,6 +184,10 @@ class _Parser:
         self.take(")")
         if name in ("low", "high") and len(args) != 1:
             raise FormulaError(f"{name}() takes one value", f"write {name}(fact-id)")
+        if name == "if" and len(args) != 3:
+            raise FormulaError(
+                "if() takes a condition and two values", "write if(a < b, value if true, otherwise)"
+            )
         return ("call", name, tuple(args))
 
 
@@ -278,6 +287,8 @@ class _Evaluator:
     def _call(self, node: Node) -> Quantity | None:
         name = str(node[1])
         arg_nodes: tuple[Node, ...] = node[2]  # type: ignore[assignment]
+        if name == "if":
+            return self._if(arg_nodes)
         args = [self.quantity(arg) for arg in arg_nodes]
         if any(a is None for a in args):
             return None
@@ -297,6 +308,16 @@ class _Evaluator:
                 first.unit or other.unit,
             )
         return first
+
+    def _if(self, args: tuple[Node, ...]) -> Quantity | None:
+        """Return the first value when the condition holds, else the second; both are checked."""
+        holds = self.truth(args[0])
+        then, other = self.quantity(args[1]), self.quantity(args[2])
+        if then is not None and other is not None:
+            then, other = _align(then, other, "if()")
+        if holds is None:
+            return None
+        return then if holds else other
 
     def _cmp(self, node: Node) -> bool | None:
         op = str(node[1])

@@ -78,6 +78,8 @@ def _build(
             _read_derived(f, factset, log, ctx.broken)
     if any(f.kind == "rules" for f in files) and not log.has_errors:
         _check_rules(factset, log)
+    if any(f.kind == "calculators" for f in files) and not log.has_errors:
+        _check_calculators(factset, log)
     _warn_sources(factset, log)
 
 
@@ -117,6 +119,17 @@ def _top_level_keys(path: Path) -> set[str]:
     except OSError:
         return set()
     return {m.group(1) for line in text.splitlines() if (m := _TOP_KEY.match(line))}
+
+
+def _check_calculators(factset: FactSet, log: ProblemLog) -> None:
+    """Check and compile the calculators against the facts they name."""
+    from khub.calcspec import load_calculators
+
+    try:
+        load_calculators(factset)
+    except DataError as exc:
+        for problem in exc.problems:
+            log.add(problem)
 
 
 def _unparsed(log: ProblemLog) -> list[str]:

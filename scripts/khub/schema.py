@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from khub.calcspec import CalculatorsFile
 from khub.decision_rules import RulesFile
 from khub.errors import UnsafePathError
 from khub.model import DerivedFile, Series, Slug, Source
@@ -34,6 +35,10 @@ def schemas() -> dict[str, dict[str, Any]]:
         "decision-rules.schema.json": (
             "khub decision rules of the decision helper",
             RulesFile.model_json_schema(),
+        ),
+        "calculators.schema.json": (
+            "khub calculators: inputs, outputs and formulas",
+            CalculatorsFile.model_json_schema(),
         ),
     }
     return {

@@ -46,6 +46,29 @@ def test_breakeven_defaults_survive_the_script_and_inputs_update_it(
     guard.check()
 
 
+def test_the_calculator_shows_the_total_cost_the_prose_shows(page: Page, guard: Guard) -> None:
+    """The prose gives the 3–5× multiplier's range; the calculator's default is the same range."""
+    open_module(page, "open-vs-closed")
+    prose = page.locator(".md-content details, .md-content .admonition").filter(
+        has_text="Apply the total-cost multiple"
+    )
+    expect(prose.first).to_contain_text("self-hosting comes to $129–$215/day")
+    assert _out(page, "tco_cost_per_day") == "$129–$215/day"
+    field = page.locator(BREAKEVEN).get_by_label("Total-cost multiplier over GPU rental, ×")
+    expect(field).to_have_value("3–5")
+    field.fill("4")
+    assert _out(page, "tco_cost_per_day") == "$172/day"
+    field.fill("2 to 6")
+    assert _out(page, "tco_cost_per_day") == "$86–$258/day"
+    assert page.locator(f'{BREAKEVEN} [data-work="tco_cost_per_day"]').inner_text() == (
+        "$43 × 2–6× = $86–$258/day"
+    )
+    field.fill("6–2")
+    error = page.locator("#khub-self-hosting-breakeven-tco_multiplier-error")
+    expect(error).to_have_text("Put the smaller number first, such as 3–5.")
+    guard.check()
+
+
 def test_api_cost_sorts_models_and_marks_the_cheapest(page: Page, guard: Guard) -> None:
     open_module(page, "api-prices")
     calc = page.locator(API_COST)

@@ -46,15 +46,28 @@ def _number(rng: random.Random, low: float, high: float) -> float | str:
     return value
 
 
+def _range(rng: random.Random, low: float, high: float) -> Any:
+    """Return a range as a reader types it (3–5, 3-5, 3 to 5) or as data, sometimes reversed."""
+    a, b = (10 ** rng.uniform(math.log10(low), math.log10(high)) for _ in range(2))
+    a, b = (a, b) if rng.random() < 0.1 else (min(a, b), max(a, b))
+    roll = rng.random()
+    if roll < 0.5:
+        dash = rng.choice(["–", "-", " to ", " — "])
+        return f"{calcfmt.plain(a)}{dash}{calcfmt.plain(b)}"
+    return [a, b] if roll < 0.8 else _number(rng, low, high)
+
+
 def _inputs(spec: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     for item in spec["inputs"]:
         if item["kind"] == "choice":
             ids = [o["id"] for o in item["options"]]
             inputs[item["id"]] = rng.choice(ids) if rng.random() > 0.03 else "no-such-option"
-        else:
-            low = max(item["min"], 1e-3)
-            inputs[item["id"]] = _number(rng, low, min(item["max"], low * 1e12))
+            continue
+        low = max(item["min"], 1e-3)
+        high = min(item["max"], low * 1e12)
+        make = _range if item["range"] and rng.random() < 0.7 else _number
+        inputs[item["id"]] = make(rng, low, high)
     return inputs
 
 
@@ -132,11 +145,23 @@ def test_format_and_parse_match_python(page: Page, guard: Guard) -> None:
     values += [10 ** rng.uniform(-3, 20) for _ in range(500)]
     values += [round(10 ** rng.uniform(0, 9), rng.randint(0, 3)) for _ in range(300)]
     kinds = ["usd", "tokens", "percent", "multiplier", "weeks", "plain"]
-    pairs = [(v, k) for v in values for k in kinds]
+    ranges: list[Any] = [sorted(rng.sample(values, 2)) for _ in range(200)]
+    pairs = [(v, k) for v in [*values, *ranges] for k in kinds]
     got = _in_browser(page, "return arg.map(([v, k]) => khubCalc.format(v, k));", pairs)
     assert got == [calcfmt.format_value(v, k) for v, k in pairs]
     texts = BAD + [calcfmt.plain(v) for v in values[:200]] + ["1E5", "+3", "1.", "٣", "1 000"]
     parsed = _in_browser(page, "return arg.map(t => khubCalc.parse(t));", texts)
     as_floats = [(None if v is None else float(v), key) for v, key in parsed]
     assert as_floats == [calcfmt.parse_number(t) for t in texts]
+    typed = [*texts, "3–5", "3-5", "3 to 5", "1e-5-2e5", "-3-5", "3–", "5 — 1", "x-5", "3–1e999"]
+    typed += [f"{calcfmt.plain(a)}–{calcfmt.plain(b)}" for a, b in ranges[:100]]
+    got_ranges = _in_browser(page, "return arg.map(t => khubCalc.parseRange(t));", typed)
+    assert [_floats(v, key) for v, key in got_ranges] == [calcfmt.parse_range(t) for t in typed]
     guard.check()
+
+
+def _floats(value: Any, key: str | None) -> tuple[Any, str | None]:
+    """Return a value from the page with its numbers as floats (JSON gives 3, not 3.0)."""
+    if isinstance(value, list):
+        return [float(v) for v in value], key
+    return (None if value is None else float(value)), key

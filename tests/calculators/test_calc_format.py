@@ -80,3 +80,39 @@ def test_plain_text_parses_back_to_the_shown_number(value: float) -> None:
     parsed, problem = calcfmt.parse_number(calcfmt.plain(value))
     assert problem is None and parsed is not None
     assert abs(parsed - value) <= 5e-7 + abs(value) * 1e-15
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        ([3.0, 5.0], "multiplier", "3–5×"),
+        ([129.0, 215.0], "usd", "$129–$215"),
+        ([6.0, 8.0], "weeks", "6–8 weeks"),
+        ([1.075e9, 1.79e9], "tokens", "1.07B–1.79B"),
+        ([4.0, 4.0], "multiplier", "4×"),
+    ],
+)
+def test_a_range_shows_its_unit_once(value: list[float], kind: str, text: str) -> None:
+    assert calcfmt.format_value(value, kind) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("3–5", ([3.0, 5.0], None)),
+        ("3-5", ([3.0, 5.0], None)),
+        ("3 to 5", ([3.0, 5.0], None)),
+        ("1,000 — 2,000", ([1000.0, 2000.0], None)),
+        ("4", (4.0, None)),
+        ("1e-5", (1e-5, None)),
+        ("-3-5", ([-3.0, 5.0], None)),
+        ("3–", (None, "not_a_number")),
+        ("3–x", (None, "not_a_number")),
+        ("3–1e999", (None, "too_large")),
+        ("", (None, "empty")),
+    ],
+)
+def test_a_range_is_read_as_readers_type_it(
+    text: str, parsed: tuple[float | list[float] | None, str | None]
+) -> None:
+    assert calcfmt.parse_range(text) == parsed

@@ -1,14 +1,12 @@
-"""The reference formulas: defaults reproduce the module's figures; derived facts agree."""
+"""The reference computation: defaults reproduce the module's figures, inputs are read safely."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 
 from khub import calculators as calc
-from khub.calcexpr import ExprError, evaluate, render, variables
 from khub.model import FactSet, Range
 
 
@@ -18,61 +16,92 @@ def _value(factset: FactSet, fid: str) -> float:
     return value
 
 
-def test_defaults_reproduce_the_modules_figures(data: dict[str, Any]) -> None:
+def _edges(value: float | list[float]) -> tuple[float, float]:
+    return (value[0], value[1]) if isinstance(value, list) else (value, value)
+
+
+def test_defaults_reproduce_the_modules_figures(data: dict[str, Any], factset: FactSet) -> None:
     result = calc.compute(data, "self-hosting-breakeven", {})
     out = result["outputs"]
     assert result["ok"] is True
-    assert out["api_cost_per_day"] == pytest.approx(0.12)
-    assert out["self_host_cost_per_day"] == 43
-    assert round(out["cost_ratio"]) == 358
-    assert out["breakeven_tokens_per_day"] == pytest.approx(43 / 0.12 * 1e6)
-    assert out["tco_cost_per_day"] == 129
-
-
-def test_calculator_formulas_agree_with_the_derived_facts(factset: FactSet) -> None:
-    price = _value(factset, "api-blended-price")
-    crossover = _value(factset, "self-hosting.crossover-volume")
-    gpu = _value(factset, "self-hosting.self-host-cost-per-day")
-    api_ref = _value(factset, "self-hosting.api-cost-per-day")
-    reference = _value(factset, "self-hosting.reference-volume")
-    assert calc.api_cost_per_day(reference, price) == pytest.approx(api_ref, rel=1e-9)
-    assert calc.api_cost_per_day(crossover, price) == pytest.approx(
-        _value(factset, "api-cost-at-crossover"), rel=1e-9
+    assert out["api_cost_per_day"] == pytest.approx(
+        _value(factset, "self-hosting.api-cost-per-day")
     )
-    ratio = gpu / calc.api_cost_per_day(reference, price)
-    assert ratio == pytest.approx(_value(factset, "self-hosting-cost-ratio"), rel=1e-9)
+    assert out["self_host_cost_per_day"] == _value(factset, "self-hosting.self-host-cost-per-day")
+    assert out["cost_ratio"] == pytest.approx(_value(factset, "self-hosting-cost-ratio"))
+    assert out["breakeven_tokens_per_day"] == pytest.approx(43 / 0.12 * 1e6)
+    assert out["engineering_per_day"] == pytest.approx(145_000 / 365 + 12_000 / (8 * 7))
+
+
+def test_the_total_cost_is_the_range_the_prose_shows(
+    data: dict[str, Any], factset: FactSet
+) -> None:
+    """The multiplier is 3–5×, so the calculator shows the same range as the derived fact."""
+    out = calc.compute(data, "self-hosting-breakeven", {})["outputs"]
     tco = factset.facts["self-hosting-tco-per-day"].value
-    multiplier = factset.facts["self-hosting.tco-multiplier"].value
-    assert isinstance(tco, Range) and isinstance(multiplier, Range)
-    assert calc.tco_cost_per_day(gpu, multiplier.low) == pytest.approx(tco.low, rel=1e-9)
-    assert calc.tco_cost_per_day(gpu, multiplier.high) == pytest.approx(tco.high, rel=1e-9)
-    ml_per_day = calc.engineering_per_day(_value(factset, "self-hosting.ml-engineering-cost"), 0, 1)
-    assert ml_per_day == pytest.approx(_value(factset, "ml-engineering-per-day"), rel=1e-9)
-    saving = calc.crossover_note(factset)["api_cost_at_crossover"] / gpu
-    assert saving == pytest.approx(_value(factset, "linear-saving-at-crossover"), rel=1e-9)
+    assert isinstance(tco, Range)
+    assert out["tco_cost_per_day"] == [tco.low, tco.high] == [129, 215]
+    low, high = _edges(out["tco_breakeven_tokens_per_day"])
+    assert (low, high) == (pytest.approx(129 / 0.12 * 1e6), pytest.approx(215 / 0.12 * 1e6))
 
 
-def test_monthly_cost_agrees_with_the_even_mix_facts(factset: FactSet) -> None:
-    monthly = _value(factset, "reference-volume-monthly")
+def test_one_number_in_a_range_input_gives_one_number(data: dict[str, Any]) -> None:
+    result = calc.compute(data, "self-hosting-breakeven", {"tco_multiplier": "4"})
+    assert result["values"]["tco_multiplier"] == 4
+    assert result["outputs"]["tco_cost_per_day"] == 172
+
+
+@pytest.mark.parametrize("typed", ["2–6", "2-6", "2 to 6", " 2 – 6 ", [2, 6]])
+def test_a_range_is_read_however_it_is_typed(data: dict[str, Any], typed: Any) -> None:
+    result = calc.compute(data, "self-hosting-breakeven", {"tco_multiplier": typed})
+    assert result["values"]["tco_multiplier"] == [2, 6]
+    assert result["outputs"]["tco_cost_per_day"] == [86, 258]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("5–3", "Put the smaller number first, such as 3–5."),
+        ("0.5–3", "Enter 1 or more."),
+        ("3–abc", "Enter a number in digits, such as 3–5."),
+        ("3–5000", "Enter at most 1,000."),
+    ],
+)
+def test_a_bad_range_gets_a_clear_message(data: dict[str, Any], typed: str, message: str) -> None:
+    result = calc.compute(data, "self-hosting-breakeven", {"tco_multiplier": typed})
+    assert result == {
+        "ok": False,
+        "errors": {"tco_multiplier": message},
+        "values": {},
+        "outputs": {},
+    }
+
+
+def test_a_plain_input_refuses_a_range(data: dict[str, Any]) -> None:
+    result = calc.compute(data, "self-hosting-breakeven", {"gpu_cost_per_day": "40-50"})
+    assert result["errors"] == {"gpu_cost_per_day": "Enter a number in digits, such as 43."}
+
+
+def test_monthly_cost_agrees_with_the_even_mix_facts(
+    data: dict[str, Any], factset: FactSet
+) -> None:
+    rows = {r["id"]: r["value"] for r in calc.compute(data, "api-cost", {})["outputs"]["rows"]}
     for model, short in (("claude-opus-4-8", "opus"), ("claude-sonnet-4-6", "sonnet")):
-        cost = calc.monthly_cost(
-            monthly / 2,
-            monthly / 2,
-            _value(factset, f"api-input-price.{model}"),
-            _value(factset, f"api-output-price.{model}"),
-        )
-        assert cost == pytest.approx(_value(factset, f"monthly-cost-{short}-even-mix"), rel=1e-9)
+        assert rows[model] == pytest.approx(_value(factset, f"monthly-cost-{short}-even-mix"))
+    assert rows["llama-3-3-70b-deepinfra"] == pytest.approx(
+        _value(factset, "monthly-cost-open-reference")
+    )
 
 
 def test_the_crossover_note_says_plainly_that_the_saving_is_not_reproduced(
-    factset: FactSet,
+    data: dict[str, Any], factset: FactSet
 ) -> None:
-    note = calc.crossover_note(factset)
-    assert note["reproduced"] is False
-    assert note["reproduced"] is not factset.claims["crossover-saving-not-reproduced"].holds
-    assert "does not reproduce" in note["text"]
-    assert "$60/day" in note["text"] and "$43/day" in note["text"]
-    assert "$129–$215/day" in note["text"]
+    assert factset.claims["crossover-saving-not-reproduced"].holds is True
+    note = data["calculators"]["self-hosting-breakeven"]["note"]
+    assert note.startswith("Model check: the source puts the crossover at about 500M tokens/day")
+    assert "does not reproduce" in note and "This model agrees" not in note
+    assert "$60/day" in note and "$43/day" in note and "(1.4×, not 5×)" in note
+    assert "$129–$215/day" in note
 
 
 def test_low_utilisation_raises_the_gpu_cost_by_the_stated_factor(data: dict[str, Any]) -> None:
@@ -86,13 +115,13 @@ def test_low_utilisation_raises_the_gpu_cost_by_the_stated_factor(data: dict[str
 
 def test_api_cost_is_sorted_and_marks_every_cheapest_model(data: dict[str, Any]) -> None:
     rows = calc.compute(data, "api-cost", {})["outputs"]["rows"]
-    costs = [r["cost"] for r in rows]
+    costs = [r["value"] for r in rows]
     assert costs == sorted(costs)
-    assert [r["cheapest"] for r in rows] == [True, False, False]
+    assert [r["lowest"] for r in rows] == [True, False, False]
     assert rows[0]["id"] == "llama-3-3-70b-deepinfra"
     assert costs[-1] == pytest.approx(450)
     zero = calc.compute(data, "api-cost", {"input_tokens": 0, "output_tokens": 0})
-    assert all(r["cheapest"] for r in zero["outputs"]["rows"])
+    assert all(r["lowest"] for r in zero["outputs"]["rows"])
 
 
 @pytest.mark.parametrize(
@@ -165,13 +194,8 @@ def test_an_unknown_choice_or_calculator_is_named(data: dict[str, Any]) -> None:
         calc.compute(data, "nope", {})
 
 
-def test_expressions_evaluate_and_print_with_the_right_brackets() -> None:
-    expr: Any = ["/", "a", ["*", "b", ["+", "c", 1.0]]]
-    assert evaluate(expr, {"a": 12.0, "b": 2.0, "c": 2.0}) == 2.0
-    assert render(expr, str) == "a ÷ (b × (c + 1.0))"
-    assert render(["-", ["-", "a", "b"], "c"], str) == "a − b − c"
-    assert render(["-", "a", ["-", "b", "c"]], str) == "a − (b − c)"
-    assert variables(expr) == ["a", "b", "c"]
-    assert math.isclose(evaluate(["min", 3.0, ["max", 1.0, 2.0]], {}), 2.0)
-    with pytest.raises(ExprError, match="unknown variable 'x'"):
-        evaluate(["+", "x", 1.0], {})
+def test_one_output_can_be_asked_for_by_name(data: dict[str, Any]) -> None:
+    cost = calc.output(data, "self-hosting-breakeven", "api_cost_per_day", tokens_per_day=5e8)
+    assert cost == pytest.approx(60)
+    with pytest.raises(calc.CalculatorError, match=r"cannot compute api_cost_per_day"):
+        calc.output(data, "self-hosting-breakeven", "api_cost_per_day", tokens_per_day=-1)

@@ -59,8 +59,13 @@ PARSE_ERRORS = [
     ),
     ("a $ b", "unexpected '$' in formula", "use fact ids, numbers, + - * / ( ) and comparisons"),
     ("Lead - 1", "unexpected 'L' in formula", "use fact ids, numbers, + - * / ( ) and comparisons"),
-    ("sum(a, b)", "unknown function 'sum()'", "use min(), max(), low() or high()"),
+    ("sum(a, b)", "unknown function 'sum()'", "use min(), max(), low(), high() or if()"),
     ("low(a, b)", "low() takes one value", "write low(fact-id)"),
+    (
+        "if(a > b, c)",
+        "if() takes a condition and two values",
+        "write if(a < b, value if true, otherwise)",
+    ),
     ("a >= and", "unexpected 'and' in formula", "complete the expression"),
     ("a = 5", "unexpected '=' in formula", "use fact ids, numbers, + - * / ( ) and comparisons"),
 ]
@@ -84,6 +89,8 @@ REFERENCES = [
     ("not (a > 1 and b < 2) or c == 3", ["a", "b", "c"]),
     ("2 * 3", []),
     ("lead-5 >= 0", ["lead-5"]),
+    ("tokens_per_day * price_per_mtok", ["tokens_per_day", "price_per_mtok"]),
+    ("if(a < s.b, c_d, 2)", ["a", "s.b", "c_d"]),
 ]
 
 
@@ -218,6 +225,39 @@ def test_unknown_input_gives_unknown_result() -> None:
     """A null input makes the value unknown rather than wrong."""
     assert run("a + b", a=(1, "count"), b=(None, "count")) is None
     assert run("min(a, b)", a=(1, "count"), b=(None, "count")) is None
+
+
+# --- if() ------------------------------------------------------------------------------
+
+IFS: list[tuple[str, dict[str, tuple[Given, str]], tuple[float, float]]] = [
+    ("if(a < b, a * 10, a)", {"a": (43, "usd_per_day"), "b": (50, "usd_per_day")}, (430, 430)),
+    ("if(a < b, a * 10, a)", {"a": (50, "usd_per_day"), "b": (50, "usd_per_day")}, (50, 50)),
+    # a range condition holds only over the whole range, so 3–5 >= 4 takes the second value
+    ("if(m >= 4, 1, 2)", {"m": ((3, 5), "multiplier")}, (2, 2)),
+    ("if(m >= 3, m, 0)", {"m": ((3, 5), "multiplier")}, (3, 5)),
+    # a bare number takes the unit of the other value
+    ("if(a > 1, a, 2)", {"a": (1, "weeks")}, (2, 2)),
+]
+
+
+@pytest.mark.parametrize(("text", "facts", "expected"), IFS)
+def test_if_picks_a_value_by_its_condition(
+    text: str, facts: dict[str, tuple[Given, str]], expected: tuple[float, float]
+) -> None:
+    """if(condition, a, b) is a when the condition holds, else b, with a's unit."""
+    unit = next(iter(facts.values()))[1]
+    assert in_unit(run(text, **facts), unit) == pytest.approx(expected)
+
+
+def test_if_needs_values_of_one_kind() -> None:
+    """Both values of if() are checked, even the one not taken."""
+    with pytest.raises(FormulaError) as caught:
+        run("if(a > 1, a, b)", a=(2, "usd"), b=(1, "tokens"))
+    assert caught.value.message == "'if()' joins usd and tokens"
+
+
+def test_if_with_an_unknown_condition_is_unknown() -> None:
+    assert run("if(a > 1, b, b)", a=(None, "count"), b=(1, "count")) is None
 
 
 # --- comparisons and claims ----------------------------------------------------------------

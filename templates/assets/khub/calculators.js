@@ -2,8 +2,10 @@
  *
  * Reads the site's own api/v1/calculators.json (the path comes from each mount's
  * data-khub-src, relative to the site root, which is two folders above this script).
+ * Knows no calculator by name: the JSON carries each one's inputs, compiled formulas and
+ * kind of results (outputs, table or rules), built from data/calculators.yml.
  * Every function below mirrors one in scripts/khub/calcfmt.py, calcexpr.py,
- * calculators.py or calculator_html.py; tests/browser/test_parity.py holds them equal.
+ * calculators.py or calculator_html.py; tests/browser/test_calc_parity.py holds them equal.
  * Works with Material's instant navigation: mounts on every document$ emission.
  */
 (function () {
@@ -12,6 +14,7 @@
   var SCRIPT = document.currentScript && document.currentScript.src;
   var ROOT = new URL(SCRIPT ? "../../" : "./", SCRIPT || document.baseURI);
   var MAX_RESULT = 1e21;
+  var SCHEMA_VERSION = 2;
   var loads = {};
 
   /* ---- numbers (calcfmt.py) ---------------------------------------------------- */
@@ -53,21 +56,36 @@
     return trimmed(value, value >= 10 ? 0 : 1) + "×";
   }
 
+  function percent(v) { return trimmed(v, 2); }
+  function times(v) { return trimmed(v, v >= 10 ? 0 : 1); }
+
+  /* Each kind: how one number shows, and the unit written once after the value or range. */
   var KINDS = {
-    usd: money,
-    tokens: tokens,
-    percent: function (v) { return trimmed(v, 2) + "%"; },
-    multiplier: multiplier,
-    weeks: function (v) { return trimmed(v, 2) + " weeks"; },
-    plain: plain
+    usd: [money, ""],
+    tokens: [tokens, ""],
+    percent: [percent, "%"],
+    multiplier: [times, "×"],
+    weeks: [percent, " weeks"],
+    plain: [plain, ""]
   };
 
   function formatValue(value, kind) {
-    return KINDS[kind](value);
+    var number = KINDS[kind][0], tail = KINDS[kind][1];
+    if (Array.isArray(value)) {
+      if (value[0] !== value[1]) return number(value[0]) + "–" + number(value[1]) + tail;
+      value = value[0];
+    }
+    return number(value) + tail;
   }
 
+  function plainValue(value) {
+    return formatValue(value, "plain");
+  }
+
+  var SEPARATORS = /[ \t\n\r\u00a0\u202f,_]/g;
+
   function parseNumber(text) {
-    var cleaned = String(text).replace(/[ \t\n\r\u00a0\u202f,_]/g, "");
+    var cleaned = String(text).replace(SEPARATORS, "");
     if (!cleaned) return [null, "empty"];
     if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i.test(cleaned)) {
       return [null, "not_a_number"];
@@ -77,31 +95,104 @@
     return [value, null];
   }
 
-  /* ---- formulas as data (calcexpr.py) ------------------------------------------ */
+  function parseRange(text) {
+    var cleaned = String(text).replace(SEPARATORS, "");
+    var match = /^(.+?)(?:–|—|to|(?<=[0-9.])-)(.+)$/i.exec(cleaned);
+    if (!match) return parseNumber(cleaned);
+    var low = parseNumber(match[1]), high = parseNumber(match[2]);
+    if (low[1] || high[1] || low[0] === null || high[0] === null) {
+      return [null, low[1] || high[1] || "not_a_number"];
+    }
+    return [[low[0], high[0]], null];
+  }
 
-  var BINARY = {
-    "+": function (a, b) { return a + b; },
-    "-": function (a, b) { return a - b; },
-    "*": function (a, b) { return a * b; },
-    "/": function (a, b) { return a / b; }
-  };
+  /* ---- the compiled formulas (calcexpr.py) -------------------------------------- */
+
+  var ARITH = { "+": 1, "-": 1, "*": 1, "/": 1 };
+  var COMPARE = { "<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠" };
   var PRECEDENCE = { "+": 1, "-": 1, "*": 2, "/": 2 };
   var SYMBOL = { "+": "+", "-": "−", "*": "×", "/": "÷" };
 
+  function truth(value) {
+    if (typeof value !== "boolean") throw new Error("a number is not a condition");
+    return value;
+  }
+
+  function pair(value) {
+    if (typeof value === "boolean") throw new Error("true/false is not a number");
+    return Array.isArray(value) ? [value[0], value[1]] : [value, value];
+  }
+
+  function single(p) {
+    var same = p[0] === p[1] || (isNaN(p[0]) && isNaN(p[1]));
+    return same ? p[0] : [p[0], p[1]];
+  }
+
+  function hull(values) {
+    if (values.some(function (v) { return isNaN(v); })) return [NaN, NaN];
+    return [Math.min.apply(null, values), Math.max.apply(null, values)];
+  }
+
+  function arith(op, a, b) {
+    if (a[0] === a[1] && b[0] === b[1]) {
+      var x = a[0], y = b[0];
+      var exact = op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : x / y;
+      return [exact, exact];
+    }
+    if (op === "+") return [a[0] + b[0], a[1] + b[1]];
+    if (op === "-") return [a[0] - b[1], a[1] - b[0]];
+    if (op === "/" && b[0] <= 0 && 0 <= b[1]) return [-Infinity, Infinity];
+    var out = [];
+    a.forEach(function (x) {
+      b.forEach(function (y) { out.push(op === "/" ? x / y : x * y); });
+    });
+    return hull(out);
+  }
+
+  function call(op, values) {
+    if (op === "neg") return [-values[0][1], -values[0][0]];
+    if (op === "low") return [values[0][0], values[0][0]];
+    if (op === "high") return [values[0][1], values[0][1]];
+    if (op === "min" || op === "max") {
+      var nan = values.some(function (v) { return isNaN(v[0]) || isNaN(v[1]); });
+      if (nan) return [NaN, NaN];
+      var pick = op === "min" ? Math.min : Math.max;
+      return [pick.apply(null, values.map(function (v) { return v[0]; })),
+        pick.apply(null, values.map(function (v) { return v[1]; }))];
+    }
+    throw new Error("unknown operator '" + op + "'");
+  }
+
+  function compare(op, a, b) {
+    if (op === ">=") return a[0] >= b[1];
+    if (op === ">") return a[0] > b[1];
+    if (op === "<=") return a[1] <= b[0];
+    if (op === "<") return a[1] < b[0];
+    if (op === "==") return a[0] === a[1] && a[1] === b[0] && b[0] === b[1];
+    return a[1] < b[0] || a[0] > b[1];
+  }
+
   function evaluate(expr, env) {
+    if (typeof expr === "boolean") throw new Error("true/false is not a formula");
     if (typeof expr === "number") return expr;
     if (typeof expr === "string") {
-      if (!(expr in env)) throw new Error("unknown variable '" + expr + "'");
+      if (!Object.prototype.hasOwnProperty.call(env, expr)) {
+        throw new Error("unknown variable '" + expr + "'");
+      }
       return env[expr];
     }
     var op = expr[0];
-    if (op === "if") return evaluate(evaluate(expr[1], env) ? expr[2] : expr[3], env);
-    var values = expr.slice(1).map(function (a) { return evaluate(a, env); });
-    if (BINARY[op]) return BINARY[op](values[0], values[1]);
-    if (op === "<") return values[0] < values[1] ? 1 : 0;
-    if (op === "min") return Math.min.apply(null, values);
-    if (op === "max") return Math.max.apply(null, values);
-    throw new Error("unknown operator '" + op + "'");
+    var args = expr.slice(1);
+    if (op === "if") return evaluate(truth(evaluate(args[0], env)) ? args[1] : args[2], env);
+    if (op === "and" || op === "or") {
+      var a = truth(evaluate(args[0], env)), b = truth(evaluate(args[1], env));
+      return op === "and" ? a && b : a || b;
+    }
+    if (op === "not") return !truth(evaluate(args[0], env));
+    var values = args.map(function (arg) { return pair(evaluate(arg, env)); });
+    if (COMPARE[op]) return compare(op, values[0], values[1]);
+    if (ARITH[op]) return single(arith(op, values[0], values[1]));
+    return single(call(op, values));
   }
 
   function render(expr, show, parent, right) {
@@ -110,8 +201,13 @@
     var args = expr.slice(1);
     var r = function (a) { return render(a, show, 0, false); };
     if (op === "if") return "(" + r(args[1]) + " if " + r(args[0]) + ", else " + r(args[2]) + ")";
-    if (op === "min" || op === "max") return op + "(" + args.map(r).join(", ") + ")";
-    if (op === "<") return r(args[0]) + " < " + r(args[1]);
+    if (op === "min" || op === "max" || op === "low" || op === "high") {
+      return op + "(" + args.map(r).join(", ") + ")";
+    }
+    if (COMPARE[op]) return r(args[0]) + " " + COMPARE[op] + " " + r(args[1]);
+    if (op === "and" || op === "or") return "(" + r(args[0]) + " " + op + " " + r(args[1]) + ")";
+    if (op === "not") return "not " + render(args[0], show, 3, false);
+    if (op === "neg") return "−" + render(args[0], show, 3, false);
     var level = PRECEDENCE[op];
     var text = render(args[0], show, level, false) + " " + SYMBOL[op] + " " +
       render(args[1], show, level, true);
@@ -125,23 +221,34 @@
     return messages[key]
       .replace("{min}", plain(item.min))
       .replace("{max}", plain(item.max))
-      .replace("{default}", plain(item["default"]));
+      .replace("{default}", plainValue(item["default"]));
   }
 
   function readNumber(item, raw) {
     var value;
     if (typeof raw === "string") {
-      var parsed = parseNumber(raw);
-      if (parsed[1]) return parsed;
+      var parsed = item.range ? parseRange(raw) : parseNumber(raw);
+      if (parsed[1] || parsed[0] === null) return [null, parsed[1] || "not_a_number"];
       value = parsed[0];
+    } else if (Array.isArray(raw)) {
+      if (!item.range) return [null, "not_a_number"];
+      value = [Number(raw[0]) + 0, Number(raw[1]) + 0];
     } else {
       value = Number(raw) + 0;
     }
-    if (!isFinite(value)) return [null, "too_large"];
-    if (value < item.min || (item.min_exclusive && value === item.min)) {
-      return [null, item.min_exclusive ? "min_exclusive" : "min"];
+    var edges = Array.isArray(value) ? value : [value];
+    for (var i = 0; i < edges.length; i++) {
+      var edge = edges[i];
+      if (!isFinite(edge)) return [null, "too_large"];
+      if (edge < item.min || (item.min_exclusive && edge === item.min)) {
+        return [null, item.min_exclusive ? "min_exclusive" : "min"];
+      }
+      if (edge > item.max) return [null, "max"];
     }
-    if (value > item.max) return [null, "max"];
+    if (Array.isArray(value)) {
+      if (value[0] > value[1]) return [null, "range_order"];
+      return [value[0] === value[1] ? value[0] : value, null];
+    }
     return [value, null];
   }
 
@@ -175,9 +282,11 @@
     return out;
   }
 
-  function computeSelfHosting(spec, env) {
-    var scope = Object.assign({}, env);
-    spec.constants.forEach(function (c) { scope[c.id] = c.value; });
+  function low(value) {
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  function outputsOf(spec, scope) {
     var outputs = {};
     spec.outputs.forEach(function (out) {
       scope[out.id] = outputs[out.id] = evaluate(out.formula, scope);
@@ -185,19 +294,20 @@
     return outputs;
   }
 
-  function computeApiCost(spec, env) {
+  function tableOf(spec, scope) {
+    var formula = spec.outputs[0].formula;
     var labels = {};
-    var rows = spec.models.map(function (m) {
-      labels[m.id] = m.label;
-      var scope = Object.assign({}, env, { input_price: m.input_price, output_price: m.output_price });
-      return { id: m.id, cost: evaluate(spec.formula, scope) };
+    var rows = spec.table.rows.map(function (row) {
+      labels[row.id] = row.label;
+      return { id: row.id, value: evaluate(formula, Object.assign({}, scope, row.values)) };
     });
     rows.sort(function (a, b) {
-      if (a.cost !== b.cost) return a.cost < b.cost ? -1 : 1;
+      var x = low(a.value), y = low(b.value);
+      if (x !== y) return x < y ? -1 : 1;
       return labels[a.id] < labels[b.id] ? -1 : labels[a.id] > labels[b.id] ? 1 : 0;
     });
-    var cheapest = rows.length ? rows[0].cost : 0;
-    rows.forEach(function (row) { row.cheapest = row.cost === cheapest; });
+    var lowest = rows.length ? low(rows[0].value) : 0;
+    rows.forEach(function (row) { row.lowest = low(row.value) === lowest; });
     return { rows: rows, total: rows.length };
   }
 
@@ -211,28 +321,26 @@
     return bands[bands.length - 1].id;
   }
 
-  function computeDecision(spec, env, picked) {
-    var perDay = env.volume / env.volume_unit;
-    var outputs = {};
+  function rulesOf(spec, scope, picked) {
+    var outputs = outputsOf(spec, scope);
+    var volume = low(outputs[spec.rules.by]);
     Object.keys(spec.variables).forEach(function (vid) {
       var variable = spec.variables[vid];
-      outputs[vid] = variable.bands ? pickBand(variable.bands, perDay) : picked[vid];
+      outputs[vid] = variable.bands ? pickBand(variable.bands, volume) : picked[vid];
     });
     return outputs;
   }
 
-  var COMPUTE = {
-    "self-hosting-breakeven": computeSelfHosting,
-    "api-cost": computeApiCost,
-    "decision-helper": computeDecision
-  };
+  var RESULTS = { outputs: outputsOf, table: tableOf, rules: rulesOf };
 
   function compute(data, name, inputs) {
     var spec = data.calculators[name];
     if (!spec) throw new Error("unknown calculator '" + name + "'");
     var read = readInputs(data.messages, spec.inputs, inputs || {});
     if (Object.keys(read[0]).length) return { ok: false, errors: read[0], values: {}, outputs: {} };
-    var outputs = COMPUTE[name](spec, read[1], read[2]);
+    var scope = Object.assign({}, read[1]);
+    spec.constants.forEach(function (c) { scope[c.id] = c.value; });
+    var outputs = RESULTS[spec.kind](spec, scope, read[2]);
     var fine = numbers(outputs, []).every(function (v) { return isFinite(v) && Math.abs(v) < MAX_RESULT; });
     if (!fine) {
       return { ok: false, errors: { _: data.messages.result_too_large }, values: {}, outputs: {} };
@@ -248,7 +356,7 @@
   }
 
   function showOutput(out, value) {
-    return formatValue(value, out.format) + (out.suffix || "");
+    return formatValue(value, out.format) + out.suffix;
   }
 
   function formats(spec) {
@@ -256,37 +364,34 @@
     spec.inputs.forEach(function (i) { kinds[i.id] = i.format || "plain"; });
     spec.constants.forEach(function (c) { kinds[c.id] = c.format; });
     spec.outputs.forEach(function (o) { kinds[o.id] = o.format; });
+    if (spec.table) spec.table.columns.forEach(function (c) { kinds[c.id] = c.format; });
     return kinds;
   }
 
-  function working(spec, out, scope) {
+  function numeric(spec, formula, scope) {
     var kinds = formats(spec);
-    var values = Object.assign({}, scope);
+    var values = {};
     spec.constants.forEach(function (c) { values[c.id] = c.value; });
-    var show = function (leaf) {
+    Object.assign(values, scope);
+    return render(formula, function (leaf) {
       return typeof leaf === "string" ? formatValue(values[leaf], kinds[leaf]) : plain(leaf);
-    };
-    return render(out.formula, show) + " = " + showOutput(out, scope[out.id]);
+    });
   }
 
-  function apiWorking(spec, model, inputs) {
-    var values = Object.assign({}, inputs, { input_price: model.input_price, output_price: model.output_price });
-    var show = function (leaf) {
-      if (typeof leaf !== "string") return plain(leaf);
-      return formatValue(values[leaf], /_tokens$/.test(leaf) ? "tokens" : "usd");
-    };
-    return render(spec.formula, show);
+  function working(spec, out, scope) {
+    return numeric(spec, out.formula, scope) + " = " + showOutput(out, scope[out.id]);
   }
 
-  function apiRows(spec, outputs, inputs) {
-    var models = {};
-    spec.models.forEach(function (m) { models[m.id] = m; });
-    return outputs.rows.map(function (row) {
-      var model = models[row.id];
-      return "<tr" + (row.cheapest ? ' class="khub-calc__cheapest"' : "") + '><th scope="row">' +
-        esc(model.label) + (row.cheapest ? ' <strong class="khub-calc__badge">cheapest</strong>' : "") +
-        "</th><td>" + esc(money(row.cost) + spec.suffix) + "</td><td>" +
-        esc(apiWorking(spec, model, inputs)) + "</td></tr>";
+  function tableRows(spec, outputs, values) {
+    var table = spec.table, out = spec.outputs[0];
+    var rows = {};
+    table.rows.forEach(function (row) { rows[row.id] = row; });
+    return outputs.rows.map(function (shown) {
+      var row = rows[shown.id];
+      return "<tr" + (shown.lowest ? ' class="khub-calc__cheapest"' : "") + '><th scope="row">' +
+        esc(row.label) + (shown.lowest ? ' <strong class="khub-calc__badge">' + esc(table.badge) + "</strong>" : "") +
+        "</th><td>" + esc(showOutput(out, shown.value)) + "</td><td>" +
+        esc(numeric(spec, out.formula, Object.assign({}, values, row.values))) + "</td></tr>";
     }).join("");
   }
 
@@ -301,6 +406,52 @@
         esc(entry.recommendation) + ' <span class="khub-calc__reason">Why: ' + esc(entry.reason) +
         "</span></li>";
     }).join("");
+  }
+
+  /* Paint the results of one kind; return the sentence the live region announces. */
+  var PAINT = {
+    outputs: function (root, spec, result) {
+      var scope = Object.assign({}, result.values, result.outputs);
+      var byId = {};
+      spec.outputs.forEach(function (out) {
+        byId[out.id] = out;
+        root.querySelector('[data-out="' + out.id + '"]').textContent = showOutput(out, result.outputs[out.id]);
+        root.querySelector('[data-work="' + out.id + '"]').textContent = working(spec, out, scope);
+      });
+      return spec.announce.map(function (id) {
+        return byId[id].label + ": " + showOutput(byId[id], result.outputs[id]);
+      }).join("; ");
+    },
+    table: function (root, spec, result) {
+      root.querySelector("[data-khub-results]").innerHTML = tableRows(spec, result.outputs, result.values);
+      var first = result.outputs.rows[0];
+      var row = spec.table.rows.filter(function (r) { return r.id === first.id; })[0];
+      var badge = spec.table.badge.charAt(0).toUpperCase() + spec.table.badge.slice(1);
+      return badge + ": " + row.label + " at " + showOutput(spec.outputs[0], first.value);
+    },
+    rules: function (root, spec, result) {
+      root.querySelector("[data-khub-results]").innerHTML = decisionItems(spec, result.outputs);
+      return Object.keys(spec.variables).map(function (vid) {
+        var entries = spec.variables[vid].bands || spec.variables[vid].options;
+        var entry = entries.filter(function (e) { return e.id === result.outputs[vid]; })[0];
+        return spec.variables[vid].label + ": " + entry.recommendation;
+      }).join(" ");
+    }
+  };
+
+  function paintFailure(root, spec, result) {
+    var general = result.errors._;
+    var results = root.querySelector("[data-khub-results]");
+    if (spec.kind === "outputs") {
+      root.querySelectorAll("[data-out], [data-work]").forEach(function (el) { el.textContent = "—"; });
+    } else if (spec.kind === "table") {
+      results.innerHTML = '<tr><td colspan="3">' + esc(general || spec.table.waiting) + "</td></tr>";
+    } else {
+      results.innerHTML = "<li>" + esc(general || spec.rules.waiting) + "</li>";
+    }
+    return general || "Check the input: " + Object.keys(result.errors).map(function (k) {
+      return result.errors[k];
+    }).join(" ");
   }
 
   /* ---- the page ---------------------------------------------------------------- */
@@ -342,52 +493,13 @@
     });
   }
 
-  function paint(root, data, name, result, inputs) {
-    var spec = data.calculators[name];
-    var results = root.querySelector("[data-khub-results]");
-    if (!result.ok) {
-      var general = result.errors._;
-      if (name === "self-hosting-breakeven") {
-        root.querySelectorAll("[data-out], [data-work]").forEach(function (el) { el.textContent = "—"; });
-      } else {
-        results.innerHTML = name === "api-cost"
-          ? '<tr><td colspan="3">' + esc(general || "Correct the input above to see the costs.") + "</td></tr>"
-          : "<li>" + esc(general || "Correct the input above to see the recommendations.") + "</li>";
-      }
-      return general || "Check the input: " + Object.keys(result.errors).map(function (k) {
-        return result.errors[k];
-      }).join(" ");
-    }
-    var scope = Object.assign({}, result.values, result.outputs);
-    if (name === "self-hosting-breakeven") {
-      spec.outputs.forEach(function (out) {
-        root.querySelector('[data-out="' + out.id + '"]').textContent = showOutput(out, result.outputs[out.id]);
-        root.querySelector('[data-work="' + out.id + '"]').textContent = working(spec, out, scope);
-      });
-      return spec.outputs.slice(0, 4).map(function (out) {
-        return out.label + ": " + showOutput(out, result.outputs[out.id]);
-      }).join("; ");
-    }
-    if (name === "api-cost") {
-      results.innerHTML = apiRows(spec, result.outputs, result.values);
-      var first = result.outputs.rows[0];
-      var label = spec.models.filter(function (m) { return m.id === first.id; })[0].label;
-      return "Cheapest: " + label + " at " + money(first.cost) + spec.suffix;
-    }
-    results.innerHTML = decisionItems(spec, result.outputs);
-    return Object.keys(spec.variables).map(function (vid) {
-      var entries = spec.variables[vid].bands || spec.variables[vid].options;
-      var entry = entries.filter(function (e) { return e.id === result.outputs[vid]; })[0];
-      return spec.variables[vid].label + ": " + entry.recommendation;
-    }).join(" ");
-  }
-
   function update(root, data, name) {
     var form = root.querySelector("form");
     var inputs = readForm(form);
     var result = compute(data, name, inputs);
-    showErrors(root, data.calculators[name], result.errors);
-    var summary = paint(root, data, name, result, inputs);
+    var spec = data.calculators[name];
+    showErrors(root, spec, result.errors);
+    var summary = result.ok ? PAINT[spec.kind](root, spec, result) : paintFailure(root, spec, result);
     var status = root.querySelector("[data-khub-status]");
     clearTimeout(root.khubTimer);
     root.khubTimer = setTimeout(function () { status.textContent = summary; }, 400);
@@ -399,6 +511,9 @@
     root.setAttribute("data-khub-ready", "loading");
     var name = root.getAttribute("data-khub-calc");
     load(root.getAttribute("data-khub-src")).then(function (data) {
+      if (data.schema_version !== SCHEMA_VERSION) {
+        throw new Error("calculator data version " + data.schema_version + ", expected " + SCHEMA_VERSION);
+      }
       if (!data.calculators[name]) throw new Error("unknown calculator '" + name + "'");
       var form = root.querySelector("form");
       var run = function () { update(root, data, name); };
@@ -435,6 +550,7 @@
     render: render,
     format: formatValue,
     parse: parseNumber,
+    parseRange: parseRange,
     working: working,
     mountAll: mountAll,
     update: function (root) { return load(root.getAttribute("data-khub-src")).then(function (data) {
