@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from khub.diff import diff
-from khub.diffreport import render_markdown
-from khub.editions import dump_edition, edition_snapshot, read_editions, seal
-from khub.snapshot import FactState, state_data
+from khub.editions.diff import diff
+from khub.editions.pr_report import render_markdown
+from khub.editions.snapshot import FactState, state_data
+from khub.editions.store import dump_edition, edition_snapshot, read_editions, seal
 
 UNITS = ("percent", "usd_per_mtok", "count", "text")
 KINDS = ("value", "reverified", "status", "added", "removed")

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from khub.cachedir import cache_root
+from khub.disk.cachedir import cache_root
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from khub.cli import _lazy_commands, main
+from khub.cli.main import _lazy_commands, main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from khub import schema
-from khub.datafiles import discover
+from khub.data import schema
+from khub.data.files import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_OF = {

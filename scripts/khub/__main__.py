@@ -1,5 +1,5 @@
 """Allow `python -m khub`."""
 
-from khub.cli import main
+from khub.cli.main import main
 
 main()

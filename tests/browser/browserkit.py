@@ -17,12 +17,13 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import ConsoleMessage, Page, Route
 
-from khub import calculators, charts
-from khub.calculator_html import calculator_helper
-from khub.charts import chart_helper
-from khub.generate import generate
-from khub.load import load
-from khub.site import mkdocs_build
+from khub.calc import export as calculators
+from khub.calc.form import calculator_helper
+from khub.data.load import load
+from khub.render import charts
+from khub.render.charts import chart_helper
+from khub.site.builder import mkdocs_build
+from khub.site.generate import generate
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 7, 1)

@@ -2,7 +2,7 @@
 
 Each calculator runs over a few hundred seeded input sets (typical, boundary and bad
 values, numbers and typed text) through window.khubCalc.compute in the page, and every
-result is compared with khub.calculators.compute: outputs within 1e-9 relative, messages,
+result is compared with khub.calc.export.compute: outputs within 1e-9 relative, messages,
 bands, order and cheapest marks exactly.
 """
 
@@ -16,10 +16,10 @@ import pytest
 from browserkit import Guard, Site, open_module
 from playwright.sync_api import Page
 
-from khub import calcfmt
-from khub.calculator_html import working
-from khub.calculators import compute, export
-from khub.load import load
+from khub.calc import display as calcfmt
+from khub.calc.export import compute, export
+from khub.calc.form import working
+from khub.data.load import load
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from khub.load import load
-from khub.model import FactSet
+from khub.data.load import load
+from khub.data.model import FactSet
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 7, 1)

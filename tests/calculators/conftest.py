@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from calckit import REPO, TODAY
 
-from khub.calculators import export
-from khub.load import load
-from khub.model import FactSet
+from khub.calc.export import export
+from khub.data.load import load
+from khub.data.model import FactSet
 
 
 @pytest.fixture(scope="session")

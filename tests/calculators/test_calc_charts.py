@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from calckit import copy_data, load_copy, replace_in
 
-from khub import charts
-from khub.model import FactSet
+from khub.data.model import FactSet
+from khub.render import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,8 +1,8 @@
 """The compiled form: it computes what the formula language computes, and prints readably.
 
 The property test runs every formula of data/calculators.yml and data/derived.yml (values
-and claims) through both evaluators, khub.formula on quantities in base units and
-khub.calcexpr on the compiled tree in each name's own unit, over random inputs.
+and claims) through both evaluators, khub.formula.language on quantities in base units and
+khub.formula.compiled on the compiled tree in each name's own unit, over random inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from calckit import REPO, TODAY
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from khub.calcexpr import (
+from khub.calc.spec import CALCULATORS_PATH, CalculatorsFile
+from khub.data.load import load
+from khub.data.model import DerivedFile, FactSet
+from khub.data.yamlio import parse as parse_yaml
+from khub.formula.compiled import (
     Expr,
     ExprError,
     compile_condition,
@@ -25,13 +29,9 @@ from khub.calcexpr import (
     render,
     variables,
 )
-from khub.calcspec import CALCULATORS_PATH, CalculatorsFile
-from khub.formula import FormulaError, Node, Quantity, parse, references
-from khub.formula import evaluate as evaluate_formula
-from khub.load import load
-from khub.model import DerivedFile, FactSet
+from khub.formula.language import FormulaError, Node, Quantity, parse, references
+from khub.formula.language import evaluate as evaluate_formula
 from khub.units import UNITS, Unit
-from khub.yamlio import parse as parse_yaml
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _quantity(value: Given, unit: Unit | None) -> Quantity:
 
 
 def _by_formula(case: Case, node: Node, given: dict[str, Given]) -> Any:
-    """Evaluate with khub.formula; return a truth, or the (low, high) in the target's unit."""
+    """Evaluate with the language; return a truth, or the (low, high) in the target's unit."""
     known = {name: _quantity(v, case.units[name]) for name, v in given.items()}
     result = evaluate_formula(node, known.__getitem__)
     if isinstance(result, bool) or result is None:

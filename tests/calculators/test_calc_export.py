@@ -10,11 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 from calckit import REPO, copy_data, load_copy, replace_in
 
-from khub import calculators as calc
-from khub import charts
-from khub.calcspec import show_fact
-from khub.calculator_html import NOJS, calculator_helper
-from khub.model import FactSet, Range
+from khub.calc import export as calc
+from khub.calc.form import NOJS, calculator_helper
+from khub.calc.spec import show_fact
+from khub.data.model import FactSet, Range
+from khub.render import charts
 
 NAMES = ("self-hosting-breakeven", "api-cost", "decision-helper")
 

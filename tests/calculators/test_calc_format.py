@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khub import calcfmt, fmt
+from khub.calc import display as calcfmt
+from khub.render import display as fmt
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from khub import calculators as calc
-from khub.model import FactSet, Range
+from khub.calc import export as calc
+from khub.data.model import FactSet, Range
 
 
 def _value(factset: FactSet, fid: str) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from calckit import copy_data, load_copy, replace_in
 
-from khub.decision_rules import RULES_PATH, load_rules
+from khub.data.decision_rules import RULES_PATH, load_rules
 from khub.errors import DataError
 
 

@@ -9,8 +9,8 @@ import pytest
 from calckit import copy_data, load_copy, replace_in
 from click.testing import CliRunner
 
-from khub.calcspec import CALCULATORS_PATH, load_calculators
-from khub.cli import main
+from khub.calc.spec import CALCULATORS_PATH, load_calculators
+from khub.cli.main import main
 from khub.errors import DataError
 
 

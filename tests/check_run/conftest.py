@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from khub.cli import main
+from khub.cli.main import main
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SOURCES = FIXTURES / "sources"

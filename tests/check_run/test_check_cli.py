@@ -8,7 +8,7 @@ from typing import Any
 from click.testing import Result
 from pytest_httpserver import HTTPServer
 
-from khub.cachedir import cache_root
+from khub.disk.cachedir import cache_root
 
 from .conftest import Hub, run_khub
 

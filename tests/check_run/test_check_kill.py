@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 from pytest_httpserver import HTTPServer
 
-from khub.load import load
-from khub.write import PAUSE_ENV
+from khub.check.writeback import PAUSE_ENV
+from khub.data.load import load
 
 from .conftest import FAST, TODAY, make_hub
 

@@ -20,8 +20,8 @@ from werkzeug import Request, Response
 from khub.check.apply import apply_run
 from khub.check.http import FetchConfig
 from khub.check.run import CheckOptions, run_check
-from khub.load import load
-from khub.lock import LOCK_FILE, data_lock
+from khub.data.load import load
+from khub.disk.lock import LOCK_FILE, data_lock
 
 from .conftest import FAST, SOURCES, TODAY, Hub, make_hub
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from khub.load import load
+from khub.data.load import load
 
 from .conftest import TODAY, Hub, make_hub
 

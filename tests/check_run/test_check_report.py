@@ -7,7 +7,7 @@ import json
 
 from khub.check.report import cell, render_json, render_markdown, show
 from khub.check.run import CheckRun, Evidence, FactOutcome
-from khub.model import Licence, Range
+from khub.data.model import Licence, Range
 
 WHEN = dt.datetime(2026, 7, 15, 9, 30, 5, tzinfo=dt.UTC)
 HOSTILE = "a | b\nc\r\nd <script>alert(1)</script> @octocat [x](http://evil) `code` *em*"

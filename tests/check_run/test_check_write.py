@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from khub import write
-from khub.load import load
-from khub.model import Range
-from khub.write import Update, WriteError, apply_updates, edit_text
+from khub.check import writeback as write
+from khub.check.writeback import Update, WriteError, apply_updates, edit_text
+from khub.data.load import load
+from khub.data.model import Range
 
 from .conftest import HUB, copy_hub
 

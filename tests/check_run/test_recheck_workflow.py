@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from khub.cli import main
+from khub.cli.main import main
 
 REPO = Path(__file__).parent.parent.parent
 WORKFLOW = REPO / ".github" / "workflows" / "recheck.yml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from khub.check import extract as methods
 from khub.check.run import CheckOptions, plan_checks, select_facts
-from khub.load import load
+from khub.data.load import load
 
 REPO = Path(__file__).parent.parent.parent
 

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from khub.data.load import load
 from khub.errors import DataError
-from khub.load import load
 
 from .hubs import (
     BASE,
@@ -363,8 +363,8 @@ def test_a_planted_cache_entry_cannot_hide_a_bad_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pull request could commit .khub-cache/yaml/<sha256>; validate must still see the file."""
-    from khub.datafiles import _CACHE_FORMAT
-    from khub.yamlio import parse
+    from khub.data.files import _CACHE_FORMAT
+    from khub.data.yamlio import parse
 
     hub = make_hub(tmp_path / "hub", "percent-above-100")
     raw = (hub / Y).read_bytes()

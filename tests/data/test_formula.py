@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from khub.formula import FormulaError, Quantity, evaluate, parse, references
+from khub.formula.language import FormulaError, Quantity, evaluate, parse, references
 from khub.units import get_unit
 
 Given = float | tuple[float, float] | None

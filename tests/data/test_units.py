@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khub.derive import derive_all
-from khub.factcheck import Where, check_value
-from khub.model import Bounds, DerivedRecord, Fact, Licence, Range
-from khub.report import ProblemLog
+from khub.data.derive import derive_all
+from khub.data.model import Bounds, DerivedRecord, Fact, Licence, Range
+from khub.data.problems import ProblemLog
+from khub.data.sanity import Where, check_value
 from khub.units import (
     UNITS,
     Unit,

@@ -1,4 +1,4 @@
-"""khub.yamlio reads untrusted YAML safely: no objects, no aliases, no duplicates, no giants."""
+"""khub.data.yamlio reads untrusted YAML safely: no objects, aliases, duplicates or giants."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from khub.data.yamlio import MAX_FILE_BYTES, locate, parse, read_text
 from khub.errors import Problem
-from khub.yamlio import MAX_FILE_BYTES, locate, parse, read_text
 
 from .hubs import make_hub, output_lines, run_khub
 

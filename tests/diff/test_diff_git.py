@@ -9,7 +9,7 @@ import pytest
 import testhub  # loaded from tests/editions/ by tests/diff/conftest.py
 from click.testing import CliRunner
 
-from khub.cli import main
+from khub.cli.main import main
 
 
 def _tree(root: Path) -> dict[str, bytes]:

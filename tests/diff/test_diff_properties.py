@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from khub.diff import KINDS, Diff, apply, diff
-from khub.snapshot import ClaimState, FactState, Note, Snapshot
+from khub.editions.diff import KINDS, Diff, apply, diff
+from khub.editions.snapshot import ClaimState, FactState, Note, Snapshot
 
 IDS = st.sampled_from([f"s{i}.f{j}" for i in range(3) for j in range(4)])
 DERIVED_IDS = st.sampled_from(["d1", "d2", "d3"])
@@ -135,8 +135,8 @@ def test_relative_change_matches_absolute(a: Snapshot, b: Snapshot) -> None:
 
 def test_relative_change_from_a_tiny_old_value_is_none_not_infinity() -> None:
     """Found by hypothesis: (2 − 1e-308) / 1e-308 overflows to inf."""
-    from khub.diff import FactChange
-    from khub.snapshot import FactState
+    from khub.editions.diff import FactChange
+    from khub.editions.snapshot import FactState
 
     def state(value: float) -> FactState:
         return FactState(

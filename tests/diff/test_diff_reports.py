@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from khub.cli import main
-from khub.diff import diff
-from khub.diffreport import Evidence, load_evidence, render_markdown, render_text
-from khub.snapshot import ClaimState, FactState, Note, Snapshot, SourceRef
+from khub.cli.main import main
+from khub.editions.diff import diff
+from khub.editions.pr_report import Evidence, load_evidence, render_markdown, render_text
+from khub.editions.snapshot import ClaimState, FactState, Note, Snapshot, SourceRef
 
 GFM = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 

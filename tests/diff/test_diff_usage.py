@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import testhub  # loaded from tests/editions/ by tests/diff/conftest.py
 
+from khub.data.load import load
 from khub.errors import UsageError
-from khub.load import load
-from khub.usage import read_usage, usage_from_content
+from khub.render.usage import read_usage, usage_from_content
 
 
 def test_usage_from_content_reads_fact_and_series_names(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import yaml
 from click.testing import CliRunner, Result
 from testhub import commit_all, git, three_editions
 
-from khub.cli import main
-from khub.editions import dump_edition, seal
+from khub.cli.main import main
+from khub.editions.store import dump_edition, seal
 
 LATEST = "data/editions/2026-06.yml"
 MIDDLE = "data/editions/2026-05.yml"

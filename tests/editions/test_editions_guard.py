@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from khub.cli import main
-from khub.lock import LOCK_FILE, data_lock
+from khub.cli.main import main
+from khub.disk.lock import LOCK_FILE, data_lock
 
 
 def _tree(root: Path) -> dict[str, bytes]:

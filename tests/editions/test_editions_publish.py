@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 from testhub import edit_facts
 
-from khub.cli import main
-from khub.editions import publish, read_editions, verify, write_new
+from khub.cli.main import main
+from khub.editions.store import publish, read_editions, verify, write_new
 from khub.errors import DataError, KhubError, UsageError
 
 

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from khub.editions import canonical_sha256, dump_edition, parse_edition, seal
-from khub.yamlio import DataLoader
+from khub.data.yamlio import DataLoader
+from khub.editions.store import canonical_sha256, dump_edition, parse_edition, seal
 
 TEXT = st.text(
     st.characters(blacklist_categories=["Cs"])

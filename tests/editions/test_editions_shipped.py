@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from khub.editions import find_edition, verify
+from khub.editions.store import find_edition, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from khub.generate import generate
-from khub.load import load
-from khub.site import mkdocs_build
-from khub.whatchanged import extra_files, module_block, module_preamble, site_url
+from khub.data.load import load
+from khub.render.whatchanged import extra_files, module_block, module_preamble, site_url
+from khub.site.builder import mkdocs_build
+from khub.site.generate import generate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 from testhub import commit_all
 
-from khub.cli import main
-from khub.editions import dump_edition, seal, verify
+from khub.cli.main import main
+from khub.editions.store import dump_edition, seal, verify
 from khub.errors import DataError
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from testhub import edit_facts
 
-from khub.editions import publish
-from khub.load import load
-from khub.whatchanged import changelog, extra_files, module_block
+from khub.data.load import load
+from khub.editions.store import publish
+from khub.render.whatchanged import changelog, extra_files, module_block
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MD = MarkdownIt("commonmark").enable("table")

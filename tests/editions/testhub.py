@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from khub.editions import publish
+from khub.editions.store import publish
 
 SOURCES = """\
 bench:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from renderkit import TODAY, copy_hub
 
-from khub.generate import GenerateResult, generate
-from khub.load import load
+from khub.data.load import load
+from khub.site.generate import GenerateResult, generate
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from khub.fmt import format_number, format_pair, format_value
-from khub.model import Licence, Range
+from khub.data.model import Licence, Range
+from khub.render.display import format_number, format_pair, format_value
 
 CASES = [
     (80.2, "percent", None, "80.2%"),

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from khub.generate import GenerateResult
+from khub.site.generate import GenerateResult
 
 GOLDENS = Path(__file__).parent / "goldens" / "hub-small"
 

@@ -18,14 +18,14 @@ from click.testing import CliRunner, Result
 from renderkit import REPO, TODAY, copy_hub, write_module
 
 from hubsmall import snapshot
-from khub.calculator_html import calculator_helper
-from khub.charts import chart_helper
-from khub.cli import main
-from khub.content import read_modules
-from khub.elements import Freshness
-from khub.load import load
-from khub.render import Renderer, RenderError
-from khub.sandbox import Limits
+from khub.calc.form import calculator_helper
+from khub.cli.main import main
+from khub.data.load import load
+from khub.render.bounds import Limits
+from khub.render.charts import chart_helper
+from khub.render.content import read_modules
+from khub.render.elements import Freshness
+from khub.render.sandbox import Renderer, RenderError
 
 HINT = "raise the limit in data/hub.yml"
 SIZE_HINT = f"(make it shorter or {HINT})"

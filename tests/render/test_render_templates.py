@@ -10,7 +10,7 @@ import pytest
 from renderkit import write_module
 
 from khub.errors import DataError, NotFoundError
-from khub.generate import GenerateResult
+from khub.site.generate import GenerateResult
 
 Run = Callable[..., GenerateResult]
 

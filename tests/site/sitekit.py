@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hubsmall import FIXTURE, REPO, TODAY, copy_hub
-from khub.generate import generate
-from khub.load import load
-from khub.model import FactSet
-from khub.site import mkdocs_build
+from khub.data.load import load
+from khub.data.model import FactSet
+from khub.site.builder import mkdocs_build
+from khub.site.generate import generate
 
 __all__ = ["FIXTURE", "REPO", "TODAY", "copy_hub"]
 

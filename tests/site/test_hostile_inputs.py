@@ -19,12 +19,12 @@ import pytest
 from sitekit import TODAY, copy_hub, without_widgets
 
 from data.hubs import run_khub, tree_digest
-from khub.content import CONTENT_DIR
+from khub.data.ids import MAX_ID_LENGTH, PAGE_NAMES, SERIES_PAGE_NAMES
+from khub.data.load import load
 from khub.errors import UnsafePathError
-from khub.generate import write_tree
-from khub.ids import MAX_ID_LENGTH, PAGE_NAMES, SERIES_PAGE_NAMES
-from khub.load import load
-from khub.render import make_environment
+from khub.render.content import CONTENT_DIR
+from khub.render.sandbox import make_environment
+from khub.site.generate import write_tree
 
 MARKER = f"khub-secret-{uuid.uuid4().hex}"
 WARNING = (

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from htmlcheck import broken_links, fact_elements, outside_loads, pages, resolve, soup
 from sitekit import Built, build_hub, copy_hub
 
-from khub.site import BuildError, mkdocs_build
+from khub.site.builder import BuildError, mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from sitekit import TODAY, copy_hub, without_widgets
 
-from khub.cachedir import cache_root
-from khub.cli import main
+from khub.cli.main import main
+from khub.data.load import load
+from khub.data.model import FactSet
+from khub.disk.cachedir import cache_root
 from khub.errors import DataError
-from khub.generate import GenerateResult, generate
-from khub.load import load
-from khub.model import FactSet
+from khub.site.generate import GenerateResult, generate
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sitekit import TODAY, copy_hub, without_widgets
 
-from khub.site import locate
+from khub.site.builder import locate
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +108,7 @@ def _mkdocs_child(process: subprocess.Popen[str], command: str) -> int:
     children: list[int] = []
 
     def started() -> bool:
-        children[:] = _children(process.pid, f"khub.builder {command}")
+        children[:] = _children(process.pid, f"khub.site.runner {command}")
         return bool(children)
 
     assert _wait_for(started), "khub never started its mkdocs child"

@@ -11,9 +11,9 @@ import pytest
 from htmlcheck import broken_links, fact_elements, outside_loads, pages, soup
 from sitekit import REPO, TODAY, Built
 
-from khub.cli_site import run_generate
-from khub.load import load
-from khub.site import mkdocs_build
+from khub.cli.site import run_generate
+from khub.data.load import load
+from khub.site.builder import mkdocs_build
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Module HTML cannot run in readers' browsers: every built page passes khub.mdsafe (nh3).
+"""Module HTML cannot run in readers' browsers: every built page passes khub.render.sanitize (nh3).
 
 A copy of the repository's hub gets one hostile module trying every way in: raw HTML,
 Markdown links and images, attr_list, |safe, autoescape false, SVG, frames, forms, styles,
@@ -22,11 +22,11 @@ from htmlcheck import fact_elements, pages, soup
 from sitekit import TODAY, Built, copy_hub, copy_repo
 
 from hubsmall import snapshot
-from khub.cli import main
-from khub.cli_site import run_generate
-from khub.load import load
-from khub.mdsafe import EXTENSION, sanitize
-from khub.site import build_env, mkdocs_build
+from khub.cli.main import main
+from khub.cli.site import run_generate
+from khub.data.load import load
+from khub.render.sanitize import EXTENSION, sanitize
+from khub.site.builder import build_env, mkdocs_build
 
 pytestmark = pytest.mark.slow
 
@@ -212,7 +212,7 @@ def test_zensical_sanitises_the_same_page(hostile: Built) -> None:
 
 
 def _without_sanitiser(root: Path) -> Path:
-    """Build the same build/docs without khub.mdsafe, straight through mkdocs."""
+    """Build the same build/docs without khub.render.sanitize, straight through mkdocs."""
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     plain = config.replace(f"  - {EXTENSION}\n", "").replace("site_dir: site", "site_dir: raw")
     assert EXTENSION not in plain
@@ -281,7 +281,7 @@ def test_calculators_charts_footnotes_and_facts_survive(hostile: Built) -> None:
 
 
 def _drop_sanitiser(hub: Path) -> int:
-    """Remove khub.mdsafe from the hub's mkdocs.yml; return the markdown_extensions line."""
+    """Drop khub.render.sanitize from the hub's mkdocs.yml; return the markdown_extensions line."""
     config = hub / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert f"  - {EXTENSION}\n" in text
@@ -301,9 +301,9 @@ def test_khub_refuses_to_build_without_the_sanitiser(
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr == (
-        f"error: mkdocs.yml:{line}: markdown_extensions does not enable khub.mdsafe, the HTML "
-        "sanitiser (add '- khub.mdsafe' to markdown_extensions; khub will not build without "
-        "it)\n"
+        f"error: mkdocs.yml:{line}: markdown_extensions does not enable khub.render.sanitize, "
+        "the HTML sanitiser (add '- khub.render.sanitize' to markdown_extensions; khub will not "
+        "build without it)\n"
     )
     assert not (hub / "build").exists() and not (hub / "site").exists()
 
@@ -327,9 +327,9 @@ def test_a_config_without_extensions_is_refused_and_site_kept(tmp_path: Path) ->
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr == (
-        "error: mkdocs.yml: markdown_extensions does not enable khub.mdsafe, the HTML "
-        "sanitiser (add '- khub.mdsafe' to markdown_extensions; khub will not build without "
-        "it)\n"
+        "error: mkdocs.yml: markdown_extensions does not enable khub.render.sanitize, "
+        "the HTML sanitiser (add '- khub.render.sanitize' to markdown_extensions; khub will not "
+        "build without it)\n"
     )
     assert snapshot(hub / "site") == before and not (hub / "build").exists()
 

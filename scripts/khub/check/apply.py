@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from khub.check.run import CheckRun, FactOutcome, same_value, updates_for
-from khub.load import load
-from khub.lock import OnWait, data_lock
-from khub.model import FactSet, Licence, Range
-from khub.write import apply_updates
+from khub.check.writeback import apply_updates
+from khub.data.load import load
+from khub.data.model import FactSet, Licence, Range
+from khub.disk.lock import OnWait, data_lock
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from khub.check.run import CheckRun, Evidence, FactOutcome, FactValue
-from khub.serialize import value_data
+from khub.data.serialize import value_data
 
 FORMAT_VERSION = 1
 _TITLES: tuple[tuple[str, str, str], ...] = (

@@ -11,7 +11,7 @@ Every fact with a `check` block gets exactly one outcome:
 - rejected: the new value fails validation (unit, choices, bounds) or jumps by more than
   max_jump (a share of the old value, default 0.5): reported, never written;
 - manual: no extractor; the link is checked and the page's sha256 compared with the last
-  run's (kept in the hub's cache folder, khub.cachedir, never in data/).
+  run's (kept in the hub's cache folder, khub.disk.cachedir, never in data/).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from khub.cachedir import cache_root
 from khub.check import extract as methods
 from khub.check.extract import ExtractError, Extraction, NotFound, SpecError
 from khub.check.http import (
@@ -43,11 +42,12 @@ from khub.check.http import (
 )
 from khub.check.numbers import NumberNotFound, convert, parse_number
 from khub.check.spec import CheckSpec, ValueCheck
+from khub.check.writeback import Update, replace_atomically
+from khub.data.model import Fact, FactSet, Licence, Range
+from khub.data.problems import ProblemLog
+from khub.data.sanity import Where, check_value
+from khub.disk.cachedir import cache_root
 from khub.errors import UsageError
-from khub.factcheck import Where, check_value
-from khub.model import Fact, FactSet, Licence, Range
-from khub.report import ProblemLog
-from khub.write import Update, replace_atomically
 
 Outcome = Literal["confirmed", "changed", "not-found", "unreachable", "rejected", "manual"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -61,7 +61,7 @@ OUTCOMES: tuple[Outcome, ...] = (
 NEEDS_ATTENTION: frozenset[str] = frozenset({"rejected", "not-found", "unreachable"})
 DEFAULT_MAX_JUMP = 0.5
 REL_TOL = 1e-9
-STATE_FILE = Path("check") / "fingerprints.json"  # under khub.cachedir.cache_root
+STATE_FILE = Path("check") / "fingerprints.json"  # under khub.disk.cachedir.cache_root
 
 FactValue = float | Range | Licence | str | None
 _RANGE = re.compile(r"^\s*(.*?\d.*?)\s*(?:–|—|-|\bto\b|\.\.)\s*(.*\d.*?)\s*$")
@@ -181,7 +181,7 @@ def run_check(
 
 
 def _today() -> dt.date:
-    from khub.load import today_default
+    from khub.data.load import today_default
 
     return today_default()
 
@@ -207,7 +207,7 @@ def select_facts(factset: FactSet, selectors: Sequence[str]) -> list[Fact]:
 
 
 def _named(factset: FactSet, fid: str) -> Fact:
-    from khub.load import find_fact
+    from khub.data.load import find_fact
 
     fact = find_fact(factset, fid)
     if fact.check is None:

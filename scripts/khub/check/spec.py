@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from khub.check.numbers import CONVERSIONS
-from khub.records import PROBLEM
+from khub.data.record_errors import PROBLEM
 
 Loc = tuple[str | int, ...]
 

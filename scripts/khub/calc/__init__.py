@@ -1,0 +1,1 @@
+"""Calculators: the export the browser reads, server-side results, form HTML."""

@@ -1,0 +1,117 @@
+"""Commands over the fact store: validate, facts, fact."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from khub.clock import today_default
+from khub.errors import DataError, KhubError, Problem
+
+
+@click.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again (ignore the cache).")
+@click.pass_context
+def validate(ctx: click.Context, strict: bool, as_json: bool, no_cache: bool) -> None:
+    """Load and check every data file; report every problem at once.
+
+    Problems print one per line as path:line: what is wrong (how to fix it), errors first.
+    Exit 1 on any error (or any warning with --strict), 0 otherwise. Nothing under data/,
+    build/ or site/ is written; parses are cached outside the work tree by content hash.
+    """
+    from khub.cli.main import print_problems
+    from khub.data.validate_cache import summarize
+
+    ctx.meta["khub.json"] = as_json
+    result = summarize(Path(), today_default(), cache=not no_cache)
+    warnings = result.problems
+    if strict and warnings:
+        raise DataError([_as_error(w) for w in warnings])
+    print_problems(warnings, as_json=as_json)
+    if not as_json:
+        counts = f"{result.facts} facts, {result.sources} sources, {result.claims} claims"
+        click.echo(f"ok: {counts}, {len(warnings)} warning(s)", err=True)
+
+
+def _as_error(problem: Problem) -> Problem:
+    return replace(problem, severity="error")
+
+
+@click.command()
+@click.argument("pattern", required=False, default="*")
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+def facts(pattern: str, as_json: bool) -> None:
+    """List facts whose id matches PATTERN (a glob such as 'swe-bench-*' or '*price*')."""
+    from khub.data.load import load
+    from khub.data.serialize import fact_data, value_data
+
+    factset, _ = load(".")
+    selected = [f for f in factset.facts.values() if fnmatch.fnmatchcase(f.id, pattern)]
+    if as_json:
+        click.echo(json.dumps([fact_data(f) for f in selected], indent=2))
+        return
+    for f in selected:
+        value = json.dumps(value_data(f.value), ensure_ascii=False)
+        click.echo(
+            f"{f.id}\t{value}\t{f.unit.name}\t{f.as_of}\t{f.verified}\t{f.status}\t"
+            f"{f.source or '-'}"
+        )
+
+
+@click.command()
+@click.argument("fact_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the fact as JSON.")
+def fact(fact_id: str, as_json: bool) -> None:
+    """Show one fact: value, dates, status, source, history, and formula inputs if derived."""
+    from khub.data.load import find_fact, load
+    from khub.data.serialize import fact_detail
+
+    factset, _ = load(".")
+    detail = fact_detail(find_fact(factset, fact_id), factset)
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        return
+    for key, value in detail.items():
+        if value in (None, [], {}):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        click.echo(f"{key}: {text}")
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Only report schemas that differ; exit 1 if any.")
+def schema(check: bool) -> None:
+    """Write the JSON Schemas of the data files to data/schema/, generated from the model.
+
+    Editors get completion and checks from the `yaml-language-server` modeline at the top of
+    each data file. Run this after changing scripts/khub/model.py.
+    """
+    from khub.data import schema as schemas
+
+    if check:
+        stale = schemas.stale(Path())
+        for path in stale:
+            click.echo(
+                f"{path}: differs from the model (run `khub schema` to regenerate)", err=True
+            )
+        if stale:
+            raise KhubError(f"{len(stale)} schema file(s) out of date")
+        return
+    from khub.disk.lock import data_lock, waiting_message
+
+    with data_lock(Path(), on_wait=lambda pid: click.echo(waiting_message(pid), err=True)):
+        written = schemas.write(Path())
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def register(group: click.Group) -> None:
+    """Add the data commands to the CLI."""
+    for command in (validate, facts, fact, schema):
+        group.add_command(command)

@@ -1,0 +1,138 @@
+"""Commands that make the site: generate, build, serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from khub.data.load import load
+from khub.disk.paths import safe_output_path
+from khub.errors import DataError, KhubError
+from khub.render.sanitize import require_enabled
+from khub.site.builder import SITE_DIR, build_site, mkdocs_serve, watch
+from khub.site.children import Interrupted, stop, stop_signals_raise
+from khub.site.generate import BUILD_DOCS, GenerateResult
+from khub.site.generate import generate as generate_docs
+
+_TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
+
+
+def run_generate(
+    root: Path, today: dt.date | None = None, cache: bool = True, out_dir: Path | None = None
+) -> GenerateResult:
+    """Load the data and generate build/docs (or out_dir) with calculators, charts and
+    what-changed blocks."""
+    from khub.calc import export as calculators
+    from khub.calc.form import calculator_helper
+    from khub.render import charts, whatchanged
+
+    factset, _ = load(root, today=today)
+    return generate_docs(
+        root,
+        factset,
+        helpers={"calculator": calculator_helper(factset), "chart": charts.chart_helper(factset)},
+        module_preamble=whatchanged.module_preamble(root, factset),
+        extra_files=[calculators.extra_files, charts.extra_files, whatchanged.extra_files],
+        today=today,
+        out_dir=out_dir,
+        cache=cache,
+    )
+
+
+def _summary(result: GenerateResult) -> str:
+    return (
+        f"generated {result.out_dir}: {len(result.written)} written, "
+        f"{len(result.deleted)} deleted, {result.unchanged} unchanged; "
+        f"{len(result.rendered)} module(s) rendered, {len(result.reused)} reused"
+    )
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2026-06-30") from None
+
+
+@click.command(name="generate")
+@click.option("--today", help=_TODAY_HELP)
+@click.option("--no-cache", is_flag=True, help="Render every page again (ignore the cache).")
+def generate(today: str | None, no_cache: bool) -> None:
+    """Write build/docs/: module pages, fact pages, sources, API JSON.
+
+    Renders everything in memory first; on any error prints file:line problems and leaves
+    build/docs/ untouched. Only files whose bytes changed are rewritten, and only modules
+    whose template or used facts changed are rendered again.
+    """
+    result = run_generate(Path(), _date(today), cache=not no_cache)
+    click.echo(_summary(result), err=True)
+
+
+@click.command(name="build")
+@click.option("--today", help=_TODAY_HELP)
+def build(today: str | None) -> None:
+    """Generate build/docs/, then run mkdocs build --strict into site/.
+
+    Pages are generated into a staging copy of build/docs and the site is built from it;
+    only when both succeed do they replace build/docs/ and site/, so a failed or stopped
+    build (an error, Ctrl-C, SIGTERM, SIGHUP) leaves both as they were. MkDocs runs in a
+    child process that khub ends with itself. A warning about a module page names the line
+    of content/MODULE.md it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for
+    byte-identical builds. Refuses to start when mkdocs.yml does not enable khub.render.sanitize,
+    the HTML sanitiser.
+    """
+    require_enabled(Path())
+    safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
+    root, when = Path(), _date(today)
+    with stop_signals_raise():
+        result = build_site(root, lambda out: run_generate(root, when, out_dir=out))
+    click.echo(_summary(replace(result, out_dir=Path(BUILD_DOCS))), err=True)
+    click.echo(f"built {SITE_DIR}", err=True)
+
+
+@click.command(name="serve")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve.")
+@click.option("--today", help=_TODAY_HELP)
+def serve(dev_addr: str, today: str | None) -> None:
+    """Serve a live preview that regenerates on edits to content/, data/ and templates/.
+
+    Stops, with the mkdocs child it starts, on Ctrl-C, SIGTERM or SIGHUP.
+    """
+    root = Path()
+    when = _date(today)
+    require_enabled(root)
+    run_generate(root, when)
+
+    def regenerate() -> None:
+        try:
+            click.echo(_summary(run_generate(root, when)), err=True)
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        except KhubError as exc:
+            click.echo(f"error: {exc}", err=True)
+
+    with stop_signals_raise():
+        stop_watching = watch(root, regenerate)
+        server = mkdocs_serve(root, dev_addr)
+        try:
+            code = server.wait()
+        except Interrupted as exc:
+            click.echo(f"{exc}: preview ended", err=True)
+            return
+        finally:
+            stop_watching()
+            stop(server)
+    if code != 0:
+        raise KhubError(f"mkdocs serve exited with {code}")
+
+
+def register(group: click.Group) -> None:
+    """Add generate, build and serve to the khub command group."""
+    for command in (generate, build, serve):
+        group.add_command(command)

@@ -1,0 +1,304 @@
+"""Read and validate everything under data/: collect every problem, then raise once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from khub.clock import today_default
+from khub.data.derive import derive_all, evaluate_claims
+from khub.data.files import DataFile, read_all
+from khub.data.ids import id_problem, series_problem
+from khub.data.model import DerivedFile, Fact, FactSet, Series, Source
+from khub.data.problems import ProblemLog
+from khub.data.record_errors import validate
+from khub.data.sanity import Where, check_fact
+from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.cachedir import cache_root
+from khub.errors import DataError, Problem
+from khub.units import UNITS, get_unit
+
+
+def load(
+    root: Path | str = ".", *, today: dt.date | None = None, cache: bool = True
+) -> tuple[FactSet, list[Problem]]:
+    """Load the hub at root; return the fact set and its warnings, or raise DataError."""
+    root = Path(root)
+    log = ProblemLog()
+    if not (root / "data").is_dir():
+        log.add(Problem("data", 0, "no data/ folder here", "run khub from the hub's top folder"))
+        raise DataError(log.located())
+    cache_dir = cache_root(root) / "yaml" if cache else None
+    files = read_all(root, log, cache_dir)
+    factset = FactSet(root=str(root), files={f.path: f.sha256 for f in files})
+    _build(files, factset, today or today_default(), log, _unparsed_series(root, log))
+    problems = log.located()
+    if log.has_errors:
+        raise DataError(problems)
+    return factset, problems
+
+
+@dataclass
+class _Context:
+    """What one load knows so far, shared by the readers of each file kind."""
+
+    factset: FactSet
+    today: dt.date
+    log: ProblemLog
+    broken: set[str] = field(default_factory=set)  # ids whose own errors are reported
+    sources_known: bool = True  # False when sources.yml could not be read at all
+    broken_sources: set[str] = field(default_factory=set)
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+def _build(
+    files: list[DataFile],
+    factset: FactSet,
+    today: dt.date,
+    log: ProblemLog,
+    unparsed: set[str],
+) -> None:
+    ctx = _Context(factset, today, log)
+    ctx.broken.update(unparsed)  # references to them follow from the parse error: no report
+    ctx.sources_known = any(f.kind == "sources" for f in files) or not any(
+        p.endswith("sources.yml") for p in _unparsed(log)
+    )
+    for f in files:
+        if f.kind == "sources":
+            _read_sources(f, ctx)
+    for f in files:
+        if f.kind == "facts":
+            _read_facts(f, ctx)
+    for f in files:
+        if f.kind == "derived":
+            _read_derived(f, factset, log, ctx.broken)
+    if any(f.kind == "rules" for f in files) and not log.has_errors:
+        _check_rules(factset, log)
+    if any(f.kind == "calculators" for f in files) and not log.has_errors:
+        _check_calculators(factset, log)
+    _warn_sources(factset, log)
+
+
+def _check_rules(factset: FactSet, log: ProblemLog) -> None:
+    """Check the decision rules against the facts they name."""
+    from khub.data.decision_rules import load_rules
+
+    try:
+        load_rules(factset)
+    except DataError as exc:
+        for problem in exc.problems:
+            log.add(problem)
+
+
+_TOP_KEY = re.compile(r"([a-z0-9][a-z0-9-]*)[ \t]*:(?:[ \t]|$)")
+
+
+def _unparsed_series(root: Path, log: ProblemLog) -> set[str]:
+    """Return the series ids the facts files that failed to parse appear to define.
+
+    A formula naming one of them would otherwise be reported as an unknown fact, with a
+    "did you mean" pointing elsewhere, although the only error is the file's syntax.
+    """
+    found: set[str] = set()
+    for rel in _unparsed(log):
+        if rel.startswith("data/facts/"):
+            found.update(_top_level_keys(root / rel))
+    return found
+
+
+def _top_level_keys(path: Path) -> set[str]:
+    """Return the keys written at the start of a line of a file too broken for YAML."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            return set()
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {m.group(1) for line in text.splitlines() if (m := _TOP_KEY.match(line))}
+
+
+def _check_calculators(factset: FactSet, log: ProblemLog) -> None:
+    """Check and compile the calculators against the facts they name."""
+    from khub.calc.spec import load_calculators
+
+    try:
+        load_calculators(factset)
+    except DataError as exc:
+        for problem in exc.problems:
+            log.add(problem)
+
+
+def _unparsed(log: ProblemLog) -> list[str]:
+    """Return the files that failed to parse (their problems carry no key path)."""
+    return [p.path for p in log.problems if p.severity == "error" and not p.keypath]
+
+
+def _mapping(f: DataFile, log: ProblemLog, what: str) -> dict[str, Any] | None:
+    if not isinstance(f.data, dict):
+        log.error(
+            f.path,
+            (),
+            f"expected a mapping of {what} at the top level",
+            "write one 'id:' block per entry",
+        )
+        return None
+    return f.data
+
+
+def _read_sources(f: DataFile, ctx: _Context) -> None:
+    data = _mapping(f, ctx.log, "source ids")
+    if data is None:
+        ctx.sources_known = False
+    for sid, raw in (data or {}).items():
+        bad_id = id_problem(str(sid), "source")
+        if bad_id is not None:
+            ctx.log.error(f.path, (str(sid),), *bad_id)
+            ctx.broken_sources.add(str(sid))
+            continue
+        source = validate(Source, raw, f.path, (str(sid),), ctx.log)
+        if source is None:
+            ctx.broken_sources.add(str(sid))
+        else:
+            ctx.factset.sources[str(sid)] = source
+
+
+def _read_facts(f: DataFile, ctx: _Context) -> None:
+    data = _mapping(f, ctx.log, "series ids")
+    for sid, raw in (data or {}).items():
+        sid = str(sid)
+        bad_id = series_problem(sid)
+        if bad_id is not None:
+            ctx.log.error(f.path, (sid,), *bad_id)
+            ctx.broken.add(sid)
+            continue
+        if sid in ctx.origin:
+            ctx.log.error(
+                f.path,
+                (sid,),
+                f"series '{sid}' is defined twice",
+                f"it is also in {ctx.origin[sid]}; fact ids must be unique across files",
+            )
+            continue
+        ctx.origin[sid] = f.path
+        series = validate(Series, raw, f.path, (sid,), ctx.log)
+        if series is None or not _series_refs_ok(sid, series, f.path, ctx):
+            ctx.broken.add(sid)
+            continue
+        ctx.factset.series[sid] = series
+        _add_series_facts(sid, series, f.path, ctx)
+
+
+def _series_refs_ok(sid: str, series: Series, path: str, ctx: _Context) -> bool:
+    """Report a series' own unknown unit or source once, at its line; False drops it."""
+    if series.source is not None:
+        _check_source(sid, series.source, path, (sid, "source"), ctx)
+    if get_unit(series.unit) is None:
+        ctx.log.error(
+            path, (sid, "unit"), f"{sid}: unknown unit '{series.unit}'", _unit_hint(series.unit)
+        )
+        return False
+    return True
+
+
+def _unit_hint(name: str) -> str:
+    close = difflib.get_close_matches(name, UNITS, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"one of {', '.join(UNITS)}"
+
+
+def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> None:
+    for subject, record in series.facts.items():
+        fid = f"{sid}.{subject}"
+        keypath = (sid, "facts", subject)
+        unit = get_unit(record.unit or series.unit)
+        if unit is None:
+            ctx.log.error(
+                path,
+                (*keypath, "unit"),
+                f"{fid}: unknown unit '{record.unit}'",
+                _unit_hint(str(record.unit)),
+            )
+            ctx.broken.add(fid)
+            continue
+        source = record.source or series.source
+        if source is None:
+            ctx.log.error(
+                path, keypath, f"{fid}: no source", "add 'source:' to the series or the fact"
+            )
+        elif record.source is not None:
+            _check_source(fid, source, path, (*keypath, "source"), ctx)
+        check_fact(record, series, unit, Where(path, keypath, fid), ctx.today, ctx.log)
+        ctx.factset.facts[fid] = Fact(
+            id=fid,
+            label=record.label or subject,
+            unit=unit,
+            value=record.value,
+            as_of=record.as_of,
+            verified=record.verified,
+            status=record.status,
+            source=source,
+            file=path,
+            series=sid,
+            note=record.note,
+            decimals=record.decimals if record.decimals is not None else series.decimals,
+            bounds=record.bounds or series.bounds,
+            check=record.check,
+            history=tuple(record.history),
+        )
+
+
+def _check_source(
+    owner: str, source: str, path: str, keypath: tuple[str, ...], ctx: _Context
+) -> None:
+    """Report a citation of a source that does not exist (unless sources.yml itself failed)."""
+    known = ctx.factset.sources
+    if source in known or source in ctx.broken_sources or not ctx.sources_known:
+        return
+    close = difflib.get_close_matches(source, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "add it to data/sources.yml"
+    ctx.log.error(path, keypath, f"{owner}: unknown source '{source}'", hint)
+
+
+def _read_derived(f: DataFile, factset: FactSet, log: ProblemLog, broken: set[str]) -> None:
+    record = validate(DerivedFile, f.data, f.path, (), log)
+    if record is None:
+        return
+    for did in record.derived:
+        if did in factset.series:
+            log.error(
+                f.path,
+                ("derived", did),
+                f"derived id '{did}' is also a series id",
+                "rename one of them",
+            )
+    derived = derive_all(dict(record.derived), factset.facts, f.path, log, broken)
+    factset.facts.update(derived)
+    factset.claims = evaluate_claims(dict(record.claims), factset.facts, f.path, log, broken)
+
+
+def _warn_sources(factset: FactSet, log: ProblemLog) -> None:
+    for sid, source in factset.sources.items():
+        if source.url is None:
+            log.warn(
+                "data/sources.yml",
+                (sid, "url"),
+                f"source '{sid}' has no URL",
+                "fill it from the publication when known; never guess one",
+            )
+
+
+def find_fact(factset: FactSet, fid: str) -> Fact:
+    """Return a fact by id, or raise NotFoundError with the closest ids."""
+    from khub.errors import NotFoundError
+
+    if fid in factset.facts:
+        return factset.facts[fid]
+    close = difflib.get_close_matches(fid, factset.facts, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise NotFoundError(f"no fact '{fid}'{hint}")
+
+
+__all__ = ["Fact", "FactSet", "find_fact", "load", "today_default"]

@@ -1,0 +1,233 @@
+"""Typed records of the hub: what the data files hold and what loading makes of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from khub.check.spec import CheckField, CheckSpec
+from khub.data.ids import ID_PATTERN, MAX_ID_LENGTH
+from khub.units import UNITS, Unit
+
+Status = Literal["official", "vendor-reported", "independent", "estimate"]
+SourceKind = Literal[
+    "leaderboard",
+    "licence",
+    "release",
+    "research",
+    "analysis",
+    "paper",
+    "pricing",
+    "survey",
+    "documentation",
+    "news",
+    "other",
+]
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
+
+STATUSES: tuple[str, ...] = ("official", "vendor-reported", "independent", "estimate")
+
+
+class Record(BaseModel):
+    """Base of every record read from a data file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Range(Record):
+    """A value known only as a range, such as 3–5×."""
+
+    low: float
+    high: float
+
+
+class Licence(Record):
+    """A licence: SPDX id (or LicenseRef-…), its name and the hub's tier for it."""
+
+    id: str = Field(description="SPDX identifier, or LicenseRef-… where SPDX has none")
+    name: str
+    tier: str
+
+
+Value = Annotated[
+    float | Range | Licence | str | None,
+    Field(description="a number, {low, high}, a licence, text, an ISO date, or null if unknown"),
+]
+
+
+class Bounds(Record):
+    """Sanity bounds: a value outside them is refused, typed or fetched."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class HistoryEntry(Record):
+    """A past value and the period it was true."""
+
+    value: Value
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    source: str | None = None
+    note: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        return _refuse_bool(value)
+
+
+class FactRecord(Record):
+    """One fact as an editor writes it."""
+
+    value: Value
+    label: str | None = None
+    unit: str | None = Field(
+        default=None,
+        description="overrides the series unit",
+        json_schema_extra={"enum": [*UNITS, None]},
+    )
+    as_of: dt.date = Field(description="when the value was true or reported")
+    verified: dt.date = Field(description="when a check or an editor last confirmed it")
+    status: Status
+    source: str | None = Field(default=None, description="overrides the series source")
+    note: str | None = None
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    bounds: Bounds | None = None
+    check: CheckField = Field(default=None, description="how the re-check finds it")
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        return _refuse_bool(value)
+
+
+def _refuse_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("yes/no/true/false is not a value here; quote it for text")
+    return value
+
+
+class Series(Record):
+    """One measurement over many subjects; its facts share unit and source by default."""
+
+    title: str
+    unit: str = Field(json_schema_extra={"enum": list(UNITS)})
+    source: str | None = None
+    description: str | None = None
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    bounds: Bounds | None = None
+    choices: list[str] | None = Field(default=None, description="allowed enum values or tiers")
+    facts: dict[Slug, FactRecord]
+
+
+class Source(Record):
+    """A citation."""
+
+    title: str
+    publisher: str
+    kind: SourceKind
+    url: str | None = Field(description="null when unknown: never invent one")
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    accessed: dt.date | None = None
+    note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError("a URL starts with https:// or http://")
+        return url
+
+
+class DerivedRecord(Record):
+    """A fact computed from other facts by a formula."""
+
+    title: str
+    unit: str = Field(json_schema_extra={"enum": list(UNITS)})
+    formula: str
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    note: str | None = None
+
+
+class ClaimRecord(Record):
+    """A sentence the prose relies on, and the condition under which it holds."""
+
+    says: str
+    holds_when: str
+
+
+class DerivedFile(Record):
+    """data/derived.yml."""
+
+    derived: dict[Slug, DerivedRecord] = Field(default_factory=dict)
+    claims: dict[Slug, ClaimRecord] = Field(default_factory=dict)
+
+
+# --- what loading makes of the records -------------------------------------------------
+
+NumberOrRange = float | Range
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact as the pipeline sees it: resolved unit and source, located in its file."""
+
+    id: str
+    label: str
+    unit: Unit
+    value: float | Range | Licence | str | None
+    as_of: dt.date
+    verified: dt.date
+    status: str
+    source: str | None
+    file: str
+    series: str | None = None
+    note: str | None = None
+    decimals: int | None = None
+    bounds: Bounds | None = None
+    check: CheckSpec | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    formula: str | None = None
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        """Return True when the fact is computed by a formula."""
+        return self.formula is not None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim with its evaluated state."""
+
+    id: str
+    says: str
+    holds_when: str
+    holds: bool | None
+    facts: tuple[str, ...] = ()
+
+
+@dataclass
+class FactSet:
+    """Everything in data/, validated: facts, series, sources, claims."""
+
+    root: str
+    facts: dict[str, Fact] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def series_facts(self, series_id: str) -> list[Fact]:
+        """Return the facts of one series in file order."""
+        prefix = f"{series_id}."
+        return [f for f in self.facts.values() if f.series and f.id.startswith(prefix)]
+
+    def false_claims(self) -> list[Claim]:
+        """Return the claims that no longer hold."""
+        return [c for c in self.claims.values() if c.holds is False]

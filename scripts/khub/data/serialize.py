@@ -1,0 +1,70 @@
+"""Plain-data views of records, for JSON output and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from khub.data.model import Fact, FactSet, HistoryEntry, Licence, Range, Source
+
+JsonValue = float | str | dict[str, Any] | None
+
+
+def value_data(value: float | Range | Licence | str | None) -> JsonValue:
+    """Return a fact value as JSON-ready data."""
+    if isinstance(value, Range):
+        return {"low": value.low, "high": value.high}
+    if isinstance(value, Licence):
+        return value.model_dump()
+    return value
+
+
+def history_data(entry: HistoryEntry) -> dict[str, Any]:
+    """Return one history record as JSON-ready data."""
+    data: dict[str, Any] = {
+        "value": value_data(entry.value),
+        "from": entry.from_.isoformat(),
+        "to": entry.to.isoformat(),
+    }
+    if entry.source:
+        data["source"] = entry.source
+    if entry.note:
+        data["note"] = entry.note
+    return data
+
+
+def source_data(sid: str, source: Source) -> dict[str, Any]:
+    """Return a source as JSON-ready data."""
+    data = source.model_dump(mode="json", exclude_none=True)
+    data["id"] = sid
+    data.setdefault("url", None)
+    return data
+
+
+def fact_data(fact: Fact) -> dict[str, Any]:
+    """Return the summary of one fact (what `khub facts --json` lists)."""
+    return {
+        "id": fact.id,
+        "label": fact.label,
+        "value": value_data(fact.value),
+        "unit": fact.unit.name,
+        "as_of": fact.as_of.isoformat(),
+        "verified": fact.verified.isoformat(),
+        "status": fact.status,
+        "source": fact.source,
+    }
+
+
+def fact_detail(fact: Fact, factset: FactSet) -> dict[str, Any]:
+    """Return one fact in full: history, source record and, if derived, formula and inputs."""
+    data = fact_data(fact)
+    data["series"] = fact.series
+    data["file"] = fact.file
+    data["note"] = fact.note
+    data["history"] = [history_data(h) for h in fact.history]
+    data["check"] = None if fact.check is None else fact.check.data()
+    if fact.source and fact.source in factset.sources:
+        data["source_record"] = source_data(fact.source, factset.sources[fact.source])
+    if fact.derived:
+        data["formula"] = fact.formula
+        data["inputs"] = [fact_data(factset.facts[i]) for i in fact.inputs]
+    return data

@@ -1,0 +1,1 @@
+"""Files on disk: contained reads, atomic writes, the write lock, cache folders."""

@@ -1,0 +1,1 @@
+"""Editions: snapshot, diff, publish, verify, and the pull-request report."""

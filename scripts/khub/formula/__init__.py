@@ -1,0 +1,1 @@
+"""The one formula language: parse, units, ranges, evaluate, and its compiled form."""

@@ -1,0 +1,1 @@
+"""Render modules: sandboxed Jinja, fact elements, sanitising, pages, charts."""

@@ -1,0 +1,124 @@
+"""The Markdown pieces every page shares: fact elements, fact links, footnote definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import posixpath
+from dataclasses import dataclass
+
+from khub.data.model import Fact, FactSet, Licence, Source
+from khub.render.display import format_value
+from khub.render.escape import md_attr, md_link, md_text
+
+DERIVED_PAGE = "facts/derived.md"
+STALE_MARK = '<span class="khub-stale-mark" aria-hidden="true">†</span>'
+STALE_TEXT = '<span class="khub-sr"> (stale)</span>'
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When a fact counts as stale: verified before today minus the allowed age."""
+
+    today: dt.date
+    stale_after_days: int
+
+    def is_stale(self, fact: Fact) -> bool:
+        """Return True when the fact was last verified longer ago than allowed."""
+        return (self.today - fact.verified).days > self.stale_after_days
+
+
+def series_index(factset: FactSet) -> dict[str, list[Fact]]:
+    """Return the facts of every series in file order, in one pass over the facts."""
+    index: dict[str, list[Fact]] = {sid: [] for sid in factset.series}
+    for fact in factset.facts.values():
+        if fact.series is not None:
+            index.setdefault(fact.series, []).append(fact)
+    return index
+
+
+def fact_target(fact: Fact) -> tuple[str, str]:
+    """Return (page, anchor) of a fact's own entry on the generated fact pages."""
+    if fact.series is None:
+        return DERIVED_PAGE, fact.id
+    return f"facts/{fact.series}.md", fact.id[len(fact.series) + 1 :]
+
+
+def relative(target: str, page: str) -> str:
+    """Return the link from page to target, both paths relative to build/docs."""
+    folder, name = posixpath.split(target)
+    up = _relative_folder(folder, posixpath.dirname(page))
+    return f"{up}/{name}" if up != "." else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_folder(folder: str, start: str) -> str:
+    return posixpath.relpath(folder or ".", start or ".")
+
+
+def fact_href(fact: Fact, page: str) -> str:
+    """Return the link from page to a fact's entry."""
+    target, anchor = fact_target(fact)
+    return f"{relative(target, page)}#{anchor}"
+
+
+def source_label(source: Source) -> str:
+    """Return a source as one line of plain text: title (publisher)."""
+    return f"{source.title} ({source.publisher})"
+
+
+def tooltip(fact: Fact, factset: FactSet, freshness: Freshness) -> str:
+    """Return the plain-text tooltip of a fact: source, as of, verified, status."""
+    if fact.source and fact.source in factset.sources:
+        origin = f"Source: {source_label(factset.sources[fact.source])}"
+    elif fact.formula:
+        origin = f"Derived: {fact.formula}"
+    else:
+        origin = "Source: unknown"
+    parts = [
+        origin,
+        f"as of {fact.as_of.isoformat()}",
+        f"last verified {fact.verified.isoformat()}",
+        f"status {fact.status}",
+    ]
+    if freshness.is_stale(fact):
+        parts.append(f"STALE: not verified in the last {freshness.stale_after_days} days")
+    return "; ".join(parts)
+
+
+def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> str:
+    """Return the text a reader sees for a fact in a given format."""
+    places = decimals if decimals is not None else fact.decimals
+    if fmt == "value":
+        return format_value(fact.value, fact.unit.name, places)
+    if fmt == "label":
+        return fact.label
+    if fmt in ("as_of", "verified"):
+        date: dt.date = getattr(fact, fmt)
+        return date.isoformat()
+    if fmt == "status":
+        return fact.status
+    if fmt in ("id", "tier", "name") and isinstance(fact.value, Licence):
+        return str(getattr(fact.value, fmt))
+    raise ValueError(f"unknown fmt '{fmt}'")
+
+
+FORMATS = ("value", "label", "as_of", "verified", "status", "id", "tier", "name")
+
+
+def fact_element(fact: Fact, text: str, page: str, factset: FactSet, freshness: Freshness) -> str:
+    """Return the Markdown of one traceable fact: a link with its id, tooltip and stale mark."""
+    classes = ".khub-fact .khub-stale" if freshness.is_stale(fact) else ".khub-fact"
+    mark = STALE_MARK + STALE_TEXT if freshness.is_stale(fact) else ""
+    title = md_attr(tooltip(fact, factset, freshness))
+    href = fact_href(fact, page)
+    return f'[{md_text(text)}{mark}]({href}){{{classes} data-fact-id="{fact.id}" title="{title}"}}'
+
+
+def footnote(number: int, sid: str, source: Source, page: str) -> str:
+    """Return the footnote definition of a source: title, publisher, URL or 'URL unknown'."""
+    where = md_link(source.url, source.url) if source.url else "URL unknown"
+    entry = f"[Bibliography]({relative('sources.md', page)}#{sid})"
+    title = md_text(source.title)
+    publisher = md_text(source.publisher.rstrip(". "))
+    return f"[^{number}]: “{title}”, {publisher}. {where}. {entry}."

@@ -1,0 +1,156 @@
+"""Remember what each module page used, so an unchanged page is not rendered again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from khub.data.model import Fact, FactSet
+from khub.render.elements import Freshness, series_index, source_label
+from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
+
+MANIFEST_FORMAT = 1
+
+
+def digest(*parts: str | bytes) -> str:
+    """Return the SHA-256 of parts, each length-prefixed so boundaries count."""
+    sha = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        sha.update(len(data).to_bytes(8, "big") + data)
+    return sha.hexdigest()
+
+
+def tree_digest(*folders: Path) -> str:
+    """Return one hash over every file (path and bytes) under folders."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            parts += [path.as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+class Fingerprints:
+    """Hashes of the inputs a page can use: facts, series, sources; computed on demand."""
+
+    def __init__(self, factset: FactSet, freshness: Freshness) -> None:
+        self.factset = factset
+        self.freshness = freshness
+        self._memo: dict[tuple[str, str], str | None] = {}
+        self._by_series: dict[str, list[Fact]] | None = None
+
+    def get(self, kind: str, key: str) -> str | None:
+        """Return the fingerprint of a fact, series or source; None when it is gone."""
+        memo_key = (kind, key)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._compute(kind, key)
+        return self._memo[memo_key]
+
+    def _compute(self, kind: str, key: str) -> str | None:
+        fs = self.factset
+        if kind == "fact":
+            fact = fs.facts.get(key)
+            if fact is None:
+                return None
+            source = fs.sources.get(fact.source or "")
+            label = source_label(source) if source else ""
+            return digest(repr(fact), label, str(self.freshness.is_stale(fact)))
+        if kind == "series":
+            series = fs.series.get(key)
+            if series is None:
+                return None
+            if self._by_series is None:
+                self._by_series = series_index(fs)
+            return digest(series.title, *(f.id for f in self._by_series[key]))
+        source_record = fs.sources.get(key)
+        return None if source_record is None else digest(repr(source_record))
+
+
+@dataclass
+class Entry:
+    """What one module page used the last time it was rendered."""
+
+    key: str
+    facts: dict[str, str]
+    series: dict[str, str]
+    sources: dict[str, str]
+    calls: list[list[str]]
+    body: str
+
+    def usage(self) -> Usage:
+        """Return the recorded usage in the order it was first used."""
+        return Usage(
+            facts=dict.fromkeys(self.facts),
+            series=dict.fromkeys(self.series),
+            sources=list(self.sources),
+            calls=[(c[0], c[1], c[2]) for c in self.calls],
+        )
+
+
+@dataclass
+class Manifest:
+    """Per-module entries, stored as JSON in the hub's cache folder."""
+
+    path: Path | None
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None) -> Manifest:
+        """Return the manifest at path; an empty one when missing, unreadable or outdated."""
+        manifest = cls(path)
+        if path is None or not path.is_file():
+            return manifest
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") == MANIFEST_FORMAT:
+                manifest.entries = {k: Entry(**v) for k, v in data["entries"].items()}
+        except (ValueError, TypeError, KeyError, OSError):
+            manifest.entries = {}
+        return manifest
+
+    def reuse(
+        self, module: str, key: str, prints: Fingerprints, renderer: Renderer
+    ) -> Rendered | None:
+        """Return the stored render of a module when nothing it used has changed."""
+        entry = self.entries.get(module)
+        if entry is None or entry.key != key:
+            return None
+        for kind, stored in (("fact", entry.facts), ("series", entry.series)):
+            if any(prints.get(kind, k) != v for k, v in stored.items()):
+                return None
+        if any(prints.get("source", k) != v for k, v in entry.sources.items()):
+            return None
+        for name, args, output in entry.calls:
+            if (
+                name not in renderer.extra
+                or output_digest(renderer.call_helper(name, args)) != output
+            ):
+                return None
+        return Rendered(entry.body, entry.usage())
+
+    def record(self, module: str, key: str, rendered: Rendered, prints: Fingerprints) -> None:
+        """Store what a fresh render of a module used."""
+        usage = rendered.usage
+        self.entries[module] = Entry(
+            key=key,
+            facts={k: prints.get("fact", k) or "" for k in usage.facts},
+            series={k: prints.get("series", k) or "" for k in usage.series},
+            sources={k: prints.get("source", k) or "" for k in usage.sources},
+            calls=[list(call) for call in usage.calls],
+            body=rendered.body,
+        )
+
+    def save(self, modules: set[str]) -> None:
+        """Write the manifest atomically, keeping only entries of current modules."""
+        if self.path is None:
+            return
+        entries: dict[str, Any] = {
+            k: vars(v) for k, v in sorted(self.entries.items()) if k in modules
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"format": MANIFEST_FORMAT, "entries": entries}), "utf-8")
+        tmp.replace(self.path)

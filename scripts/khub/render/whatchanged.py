@@ -1,0 +1,356 @@
+"""What the reader sees: the "What changed in this edition" block, the changelog, the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedgen.feed import FeedGenerator
+
+from khub.data.model import FactSet, Licence, Range
+from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.paths import read_contained
+from khub.editions.diff import ClaimChange, Diff, FactChange, diff, restrict
+from khub.editions.snapshot import FactState, Note, Snapshot, from_factset
+from khub.editions.store import Edition, edition_snapshot, read_editions
+from khub.errors import UnsafePathError
+from khub.render.display import RawValue, format_value
+from khub.render.elements import fact_target
+
+_SITE_URL = re.compile(r"^site_url:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+_ENV = re.compile(r"^!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(.*?))?\s*\]?$")
+
+
+def month_name(edition_id: str) -> str:
+    """Return 'June 2026' for '2026-06'."""
+    return dt.date.fromisoformat(f"{edition_id}-01").strftime("%B %Y")
+
+
+def day_name(day: str) -> str:
+    """Return '30 June 2026' for '2026-06-30'."""
+    date = dt.date.fromisoformat(day)
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+# --- describing one change for a reader ----------------------------------------------------
+
+
+def _title(fid: str, state: FactState, factset: FactSet) -> str:
+    series = factset.series.get(fid.split(".", 1)[0]) if "." in fid else None
+    label = state.label or fid
+    return f"{series.title}: {label}" if series else label
+
+
+def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
+    fact = factset.facts.get(fid)
+    if fact is None:
+        return text
+    page, anchor = fact_target(fact)
+    return f"[{text}]({prefix}{page}#{anchor})"
+
+
+def _show(fid: str, state: FactState, factset: FactSet) -> str:
+    """Return a value the way the module pages show it (same formatter, same decimals)."""
+    fact = factset.facts.get(fid)
+    text = format_value(_raw(state.value), state.unit, fact.decimals if fact else None)
+    return f"“{text}”" if state.unit in ("text", "enum") and state.value is not None else text
+
+
+def _raw(value: object) -> RawValue:
+    if isinstance(value, dict) and {"low", "high"} <= value.keys():
+        return Range(low=value["low"], high=value["high"])
+    if isinstance(value, dict):
+        return Licence.model_validate(value)
+    if isinstance(value, int | float):
+        return float(value)
+    return value if isinstance(value, str) else None
+
+
+def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
+    state = change.new or change.old
+    assert state is not None
+    name = _link(change.id, _escape(_title(change.id, state, factset)), factset, prefix)
+    old, new = change.old, change.new
+    if change.kind == "added":
+        assert new is not None
+        return f"New: {name}, {_escape(_show(change.id, new, factset))}."
+    if change.kind == "removed":
+        assert old is not None
+        return f"No longer tracked: {name} (was {_escape(_show(change.id, old, factset))})."
+    assert old is not None and new is not None
+    if change.kind == "value":
+        before, after = _show(change.id, old, factset), _show(change.id, new, factset)
+        return f"{name}: {_escape(before)} → {_escape(after)}."
+    if change.kind == "status-source":
+        parts = [f"{k} {getattr(old, k)} → {getattr(new, k)}" for k in ("status", "source")]
+        moved = [p for p, k in zip(parts, ("status", "source"), strict=True) if k in change.fields]
+        return f"{name}: {_escape('; '.join(moved))}."
+    return f"{name}: details updated."
+
+
+def _claim(change: ClaimChange) -> str:
+    state = change.new or change.old
+    assert state is not None
+    says = _escape(state.says)
+    if change.new is None:
+        return f"A statement is no longer checked: “{says}”"
+    if change.new.holds is False:
+        return f"No longer supported by the data: “{says}”"
+    if change.new.holds is True:
+        return f"Supported by the data again: “{says}”"
+    return f"Cannot be checked against the data: “{says}”"
+
+
+def _escape(text: str) -> str:
+    out = text.replace("\\", "\\\\")
+    for ch in "*_`[]<>":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def change_lines(d: Diff, factset: FactSet, *, notes: bool = True, prefix: str = "") -> list[str]:
+    """Return the reader's bullet lines for a diff: notes first, then values, then claims."""
+    lines = [f"- {_escape(n.text)}" for n in d.notes_added] if notes else []
+    for change in (*d.facts, *d.derived):
+        if change.kind not in ("reverified", "metadata"):
+            lines.append(f"- {_describe(change, factset, prefix)}")
+    lines += [f"- {_claim(c)}" for c in d.claims]
+    rechecked = len(d.of_kind("reverified"))
+    if rechecked:
+        plural = "s were" if rechecked != 1 else " was"
+        lines.append(f"- {rechecked} fact{plural} re-checked against the sources; unchanged.")
+    return lines
+
+
+# --- the module block ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Editions:
+    """The latest edition, the one before it, and their diffs: computed once per build."""
+
+    latest: Edition
+    snap: Snapshot
+    previous: Snapshot | None
+    changes: Diff | None
+    pending: Diff
+
+    @classmethod
+    def read(cls, root: Path | str, factset: FactSet) -> _Editions | None:
+        editions = read_editions(root)
+        if not editions:
+            return None
+        latest = editions[-1]
+        snap = edition_snapshot(latest)
+        previous = edition_snapshot(editions[-2]) if len(editions) > 1 else None
+        changes = diff(previous, snap) if previous is not None else None
+        return cls(latest, snap, previous, changes, diff(snap, from_factset(factset)))
+
+
+_QUIET = ("reverified", "metadata")  # a re-check that confirmed a value changes no figure
+
+
+def module_preamble(root: Path | str, factset: FactSet) -> Callable[[str, frozenset[str]], str]:
+    """Return generate()'s module_preamble: (module id, fact ids) → the what-changed block."""
+    editions = _Editions.read(root, factset)
+
+    def preamble(module_id: str, fact_ids: frozenset[str]) -> str:
+        return _block(editions, factset, module_id, set(fact_ids))
+
+    return preamble
+
+
+def module_block(
+    root: Path | str, factset: FactSet, module_id: str, fact_ids: Iterable[str]
+) -> str:
+    """Return the Markdown "What changed in this edition" block for the top of a module page."""
+    return _block(_Editions.read(root, factset), factset, module_id, set(fact_ids))
+
+
+def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[str]) -> str:
+    lines = ["## What changed in this edition", ""]
+    if eds is None:
+        lines += [
+            "**Draft**: no edition has been published yet; the figures below are the working "
+            "data, not yet reviewed for an edition.",
+            "",
+            _CHANGELOG_LINK,
+            "",
+        ]
+        return "\n".join(lines)
+    lines += [f"**{month_name(eds.latest.id)} edition**", ""]
+    notes = [n for n in eds.snap.notes if n.module == module_id]
+    if eds.previous is None or eds.changes is None or not used & set(eds.previous.facts):
+        lines.append(f"This is the first edition of this module, published {_pub(eds.latest)}.")
+        lines += ["", *(f"- {_escape(n.text)}" for n in notes)] if notes else []
+    else:
+        bullets = change_lines(restrict(eds.changes, used, module_id), factset)
+        since = month_name(eds.previous.edition or "")
+        lines += bullets or [f"- No change since the {since} edition."]
+    pending = restrict(eds.pending, used)
+    moved = [c for c in (*pending.facts, *pending.derived) if c.kind not in _QUIET]
+    if moved:
+        count = len(moved)
+        lines += [
+            "",
+            f"Since this edition, {count} figure{'s' * (count != 1)} on this page "
+            "changed in the working data; the next edition will summarise them.",
+        ]
+    lines += ["", f"*Last reviewed: {_pub(eds.latest)}.* {_CHANGELOG_LINK}", ""]
+    return "\n".join(lines)
+
+
+# Module pages sit beside changelog.md in build/docs/.
+_CHANGELOG_LINK = "[Every edition and its changes](changelog.md)"
+
+
+def _pub(edition: Edition) -> str:
+    return day_name(edition.record.published.isoformat())
+
+
+# --- changelog and feed ---------------------------------------------------------------------
+
+
+def edition_diffs(editions: list[Edition]) -> list[tuple[Edition, Diff | None, Snapshot]]:
+    """Return each edition with its diff from the one before (None for the first)."""
+    out: list[tuple[Edition, Diff | None, Snapshot]] = []
+    previous: Snapshot | None = None
+    for edition in editions:
+        snap = edition_snapshot(edition)
+        out.append((edition, None if previous is None else diff(previous, snap), snap))
+        previous = snap
+    return out
+
+
+def changelog(factset: FactSet, editions: list[Edition]) -> str:
+    """Return the changelog page: every edition, newest first, with its notes and changes."""
+    lines = ["# Changelog", ""]
+    if not editions:
+        return "\n".join([*lines, "No edition has been published yet.", ""])
+    lines += [
+        "Every edition of the hub, newest first. Each lists its editorial notes and every "
+        "figure that changed since the edition before. Subscribe with the "
+        "[Atom feed](feed.xml).",
+        "",
+    ]
+    for edition, d, snap in reversed(edition_diffs(editions)):
+        lines += [f"## {month_name(edition.id)} edition", ""]
+        lines += [f"Published {_pub(edition)}. Edition `{edition.id}`.", ""]
+        if d is None:
+            lines += [f"The first edition: {len(snap.facts)} figures frozen.", ""]
+            lines += _notes_by_module(snap.notes, Path(factset.root))
+            continue
+        lines += _notes_by_module(snap.notes, Path(factset.root))
+        body = change_lines(d, factset, notes=False)
+        lines += ["Changes since the edition before:", ""] if snap.notes and body else []
+        lines += body or ["- No figure changed."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+_TITLE = re.compile(r"^title:\s*['\"]?(.+?)['\"]?\s*$", re.M)
+
+
+def module_title(root: Path, module: str) -> str:
+    """Return the title in a module's front matter, or its id."""
+    rel = f"content/{module}.md"
+    try:
+        text = read_contained(root, rel, MAX_FILE_BYTES).decode("utf-8", "replace")
+    except UnsafePathError:
+        text = ""  # a missing module; one that cannot be read is reported by generate
+    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
+    found = _TITLE.search(front)
+    return found.group(1) if found else module
+
+
+def _notes_by_module(notes: Iterable[Note], root: Path) -> list[str]:
+    by_module: dict[str, list[Note]] = {}
+    for note in notes:
+        by_module.setdefault(note.module, []).append(note)
+    lines: list[str] = []
+    for module, items in by_module.items():
+        lines += [f"In [{_escape(module_title(root, module))}]({module}.md):", ""]
+        lines += [f"- {_escape(n.text)}" for n in items]
+        lines.append("")
+    return lines
+
+
+def site_url(root: Path | str) -> str | None:
+    """Return mkdocs.yml's site_url (resolving !ENV [VAR, default]), ending in '/', or None."""
+    if not (Path(root) / "mkdocs.yml").is_file():
+        return None
+    text = read_contained(Path(root), "mkdocs.yml", MAX_FILE_BYTES).decode("utf-8", "replace")
+    found = _SITE_URL.search(text)
+    if not found:
+        return None
+    url = found.group(1)
+    env = _ENV.match(url)
+    if env:
+        url = os.environ.get(env.group(1)) or env.group(2) or ""
+    url = url.strip().strip("'\"")
+    if not url.startswith(("https://", "http://")):
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def feed(factset: FactSet, editions: list[Edition], base_url: str | None = None) -> bytes:
+    """Return an Atom feed with one entry per edition (built with feedgen)."""
+    gen = FeedGenerator()
+    gen.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base_url or 'khub:editions')}")
+    gen.title("Knowledge Hub editions")
+    gen.subtitle("What changed in each monthly edition of the hub")
+    gen.language("en")
+    if base_url:
+        gen.link(href=f"{base_url}feed.xml", rel="self")
+        gen.link(href=f"{base_url}changelog/", rel="alternate")
+    stamp = editions[-1].record.published if editions else dt.date(1970, 1, 1)
+    gen.updated(_utc(stamp))
+    for edition, d, snap in reversed(edition_diffs(editions)):
+        entry = gen.add_entry(order="append")
+        entry.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'khub:edition:{edition.id}')}")
+        entry.title(f"{month_name(edition.id)} edition")
+        entry.updated(_utc(edition.record.published))
+        entry.published(_utc(edition.record.published))
+        if base_url:
+            anchor = month_name(edition.id).lower().replace(" ", "-") + "-edition"
+            entry.link(href=f"{base_url}changelog/#{anchor}", rel="alternate")
+        entry.content(_entry_html(d, snap), type="html")
+    blob: bytes = gen.atom_str(pretty=True)
+    return blob
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _entry_html(d: Diff | None, snap: Snapshot) -> str:
+    if d is None:
+        head = f"<p>The first edition: {len(snap.facts)} figures frozen.</p>"
+        notes = snap.notes
+    else:
+        counts = d.counts()
+        head = (
+            f"<p>{counts['value']} value(s) changed, {counts['added']} added, "
+            f"{counts['removed']} removed, {counts['derived']} derived figure(s) changed, "
+            f"{counts['claims']} claim(s) flipped.</p>"
+        )
+        notes = d.notes_added
+    items = "".join(
+        f"<li><strong>{html.escape(n.module)}</strong>: {html.escape(n.text)}</li>" for n in notes
+    )
+    return head + (f"<ul>{items}</ul>" if items else "")
+
+
+def extra_files(factset: FactSet) -> dict[str, bytes]:
+    """Return the generated files beside the modules: changelog.md and feed.xml."""
+    editions = read_editions(factset.root)
+    return {
+        "changelog.md": changelog(factset, editions).encode("utf-8"),
+        "feed.xml": feed(factset, editions, site_url(factset.root)),
+    }

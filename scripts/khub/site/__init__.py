@@ -1,0 +1,1 @@
+"""Generate build/docs and run the site builder."""

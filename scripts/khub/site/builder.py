@@ -1,0 +1,261 @@
+"""Build the site with mkdocs from a staging copy of build/docs, swap both in; serve a preview.
+
+`khub build` generates into build/.khub-stage-*/docs (a copy of build/docs brought up to
+date), runs `mkdocs build --strict` from there into build/.khub-stage-*/site, and only when
+both succeed moves the two into build/docs and site/. A render error, a strict-mode
+warning, Ctrl-C or a CI time limit leaves build/ and site/ as they were. MkDocs runs in a
+child process of its own group that ends with khub (khub.site.children), and its warnings about
+a module page are shown at the line of content/MODULE.md they come from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from khub.disk.paths import contained_file, safe_output_path
+from khub.errors import KhubError
+from khub.render.sanitize import require_enabled
+from khub.site.children import Interrupted, start, stop, stop_signals_deferred
+from khub.site.generate import BUILD_DOCS
+
+SITE_DIR = "site"
+CONFIG = "mkdocs.yml"
+WATCHED = ("content", "data", "templates")
+STAGE_PREFIX = ".khub-stage-"
+UNCHANGED = "build/ and site/ are as they were"
+
+T = TypeVar("T")
+_LEVEL = re.compile(r"(WARNING|ERROR)\s*-\s+(.*)")
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+_LINK = re.compile(r"(?:link|link to) '([^']+)'")
+
+
+class BuildError(KhubError):
+    """The site builder failed; carries its output."""
+
+
+def build_env() -> dict[str, str]:
+    """Return the environment for a deterministic build."""
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", "1780272000")
+    env.setdefault("NO_MKDOCS_2_WARNING", "1")
+    return env
+
+
+def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
+    """Generate into a staging folder, build the site from it, then swap both in; return
+    what generate_into returned. On any failure build/ and site/ stay as they were."""
+    root = Path(root)
+    require_enabled(root)
+    docs, site = root / BUILD_DOCS, root / SITE_DIR
+    with _stage(docs.parent) as stage:
+        try:
+            _copy_files(docs, stage / "docs")
+            result = generate_into(stage / "docs")
+            run_mkdocs(root, stage / "site", docs_dir=stage / "docs", unchanged=UNCHANGED)
+        except Interrupted as exc:
+            raise Interrupted(exc.signum, UNCHANGED) from None
+        with stop_signals_deferred():  # both folders move, or neither
+            _swap(stage / "docs", docs, stage / "old-docs")
+            _swap(stage / "site", site, stage / "old-site")
+    return result
+
+
+def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
+    """Run `mkdocs build --strict` over the configured docs_dir and swap the result into site/."""
+    root = Path(root)
+    require_enabled(root)
+    contained_file(root, CONFIG)  # mkdocs reads it: a plain file of the hub, not a symlink out
+    target = site_dir or safe_output_path(root, SITE_DIR, ".")
+    with _stage(target.parent) as stage:
+        run_mkdocs(root, stage / "site", unchanged="site/ is unchanged")
+        with stop_signals_deferred():
+            _swap(stage / "site", target, stage / "old-site")
+    return target
+
+
+def run_mkdocs(
+    root: Path, site_dir: Path, *, docs_dir: Path | None = None, unchanged: str = UNCHANGED
+) -> None:
+    """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError."""
+    argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", CONFIG]
+    argv += ["--site-dir", str(site_dir.resolve())]
+    if docs_dir is not None:
+        argv += ["--docs-dir", str(docs_dir.resolve())]
+    with tempfile.TemporaryFile() as output:
+        child = start(argv, cwd=root, env=build_env(), output=output)
+        try:
+            code = child.wait()
+        finally:
+            stop(child)
+        output.seek(0)
+        text = output.read().decode("utf-8", errors="replace")
+    if code != 0:
+        if docs_dir is not None:
+            text = text.replace(str(docs_dir.resolve()), BUILD_DOCS)
+        lines = locate(problem_lines(text), root)
+        raise BuildError(f"mkdocs build --strict failed; {unchanged}:\n" + "\n".join(lines))
+
+
+def problem_lines(output: str) -> list[str]:
+    """Return the warning and error lines of mkdocs output (all of it when there are none)."""
+    lines = [ln for ln in output.splitlines() if ln.startswith(("WARNING", "ERROR", "Aborted"))]
+    return lines if lines else [output.strip()]
+
+
+def locate(lines: list[str], root: Path) -> list[str]:
+    """Put each mkdocs warning about a page at its source: content/MODULE.md:LINE if found."""
+    return [_locate(line, root) for line in lines]
+
+
+def _locate(line: str, root: Path) -> str:
+    level = _LEVEL.fullmatch(line)
+    page = _DOC_FILE.search(level.group(2)) if level else None
+    if level is None or page is None:
+        return line
+    message = level.group(2)
+    source = root / "content" / page.group(1)
+    if "/" in page.group(1) or not source.is_file():
+        return f"{BUILD_DOCS}/{page.group(1)}: {message}"
+    link = _LINK.search(message)
+    number = _line_of(source, link.group(1)) if link else 0
+    where = f"content/{page.group(1)}" + (f":{number}" if number else "")
+    return f"{where}: {message}"
+
+
+def _line_of(source: Path, link: str) -> int:
+    """Return the first line of source that holds the link, written as a link if possible."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    for needle in (f"]({link}", f"]: {link}", f"<{link}>", link):
+        for number, text in enumerate(lines, 1):
+            if needle in text:
+                return number
+    return 0
+
+
+@contextlib.contextmanager
+def _stage(parent: Path) -> Iterator[Path]:
+    """Yield a fresh staging folder in parent; remove it, and parent if it was made for it."""
+    made = not parent.exists()
+    parent.mkdir(parents=True, exist_ok=True)
+    _sweep(parent)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=parent))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if made:
+            with contextlib.suppress(OSError):
+                parent.rmdir()  # only if nothing else landed there
+
+
+def _sweep(parent: Path) -> None:
+    """Remove staging folders left by a khub that was SIGKILLed (its pid is in the name)."""
+    for stage in parent.glob(f"{STAGE_PREFIX}*-*"):
+        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and not stage.is_symlink():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _copy_files(source: Path, dest: Path) -> None:
+    """Copy the regular files of source (if any) to dest; symlinks are not followed or kept."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir() or source.is_symlink():
+        return
+    for folder, dirs, files in os.walk(source):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+        for name in files:
+            path = here / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            target = dest / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def _swap(new: Path, target: Path, old: Path) -> None:
+    """Put new in target's place, moving what was there to old (removed with the stage)."""
+    if target.exists() or target.is_symlink():
+        target.rename(old)
+    try:
+        new.rename(target)
+    except OSError:
+        if old.exists():
+            old.rename(target)  # put the previous one back
+        raise
+
+
+class Debouncer:
+    """Run an action once a burst of events has been quiet for a while."""
+
+    def __init__(self, action: Callable[[], None], delay: float = 0.3) -> None:
+        self.action = action
+        self.delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def trigger(self) -> None:
+        """Restart the quiet-period timer."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self.action)
+            self._timer.daemon = True
+            self._timer.start()
+
+
+def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
+    """Call on_change after edits under content/, data/ and templates/; return a stopper."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    debouncer = Debouncer(on_change)
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if not str(event.src_path).endswith((".khub-tmp", "~", ".swp")):
+                debouncer.trigger()
+
+    observer = Observer()
+    for name in WATCHED:
+        folder = root / name
+        if folder.is_dir():
+            observer.schedule(Handler(), str(folder), recursive=True)
+    observer.start()
+
+    def stop() -> None:
+        observer.stop()
+        observer.join()
+
+    return stop
+
+
+def mkdocs_serve(root: Path, dev_addr: str) -> subprocess.Popen[bytes]:
+    """Start `mkdocs serve` (in its own process group), which reloads when build/docs changes."""
+    require_enabled(root)
+    argv = [sys.executable, "-m", "khub.site.runner", "serve", "--config", CONFIG]
+    return start([*argv, "--dev-addr", dev_addr], cwd=root, env=build_env())

@@ -1,0 +1,253 @@
+"""Generate build/docs: render every page in memory, then write only the bytes that changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from khub.data.load import today_default
+from khub.data.model import FactSet
+from khub.data.settings import load_settings
+from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.cachedir import cache_root, code_fingerprint
+from khub.disk.paths import Scan, read_contained, safe_output_path, scan
+from khub.errors import DataError, Problem, UnsafePathError
+from khub.render.bounds import Limits
+from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
+from khub.render.elements import Freshness
+from khub.render.escape import md_text
+from khub.render.manifest import Fingerprints, Manifest, digest
+from khub.render.pages import ModuleInfo, front, site_pages
+from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
+
+BUILD_DOCS = "build/docs"
+ASSETS_DIR = "templates/assets"
+MAX_ASSET_BYTES = 20 * 1024 * 1024
+NO_EDITION = "working draft"
+
+Preamble = Callable[[str, frozenset[str]], str]
+ExtraFiles = Callable[[FactSet], dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What a generate run did: files written and deleted, modules rendered and reused."""
+
+    out_dir: Path
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+
+def generate(
+    root: Path,
+    factset: FactSet,
+    *,
+    helpers: Mapping[str, Helper] | None = None,
+    module_preamble: Preamble | None = None,
+    extra_files: Sequence[ExtraFiles] = (),
+    today: dt.date | None = None,
+    out_dir: Path | None = None,
+    cache: bool = True,
+) -> GenerateResult:
+    """Render the hub at root into build/docs; raise DataError and write nothing on failure."""
+    root = Path(root)
+    settings = load_settings(root)
+    freshness = Freshness(today or today_default(), settings.stale_after_days)
+    content, templates = scan(root, CONTENT_DIR), scan(root, TEMPLATES_DIR)
+    modules, problems = read_modules(root, content)
+    if content.problems or templates.problems:  # render nothing from folders holding refused files
+        raise DataError([*problems, *templates.problems])
+    cache_dir = cache_root(root) if cache else None
+    renderer = Renderer(
+        root,
+        factset,
+        freshness,
+        helpers=helpers,
+        cache_dir=cache_dir / "jinja" if cache_dir else None,
+        limits=Limits.from_settings(settings),
+    )
+    manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
+    base = _base_key(root, renderer, templates)
+    renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems)
+    if problems:
+        raise DataError(problems)
+    edition = latest_edition(root)
+    infos = [_info(m, renders[m.id], edition) for m in modules]
+    files = _module_files(modules, renders, module_preamble)
+    files.update(site_pages(factset, infos, settings, freshness, edition))
+    files.update(read_assets(root, templates))
+    _add_extra(files, extra_files, factset)
+    out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
+    written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
+    manifest.save({m.id for m in modules})
+    return GenerateResult(out, written, deleted, unchanged, rendered, reused)
+
+
+def _render_modules(
+    base: str,
+    modules: list[ModuleSource],
+    renderer: Renderer,
+    manifest: Manifest,
+    problems: list[Problem],
+) -> tuple[dict[str, Rendered], list[str], list[str]]:
+    prints = Fingerprints(renderer.factset, renderer.freshness)
+    renders: dict[str, Rendered] = {}
+    rendered: list[str] = []
+    reused: list[str] = []
+    for module in modules:
+        key = digest(base, module.path, module.text)
+        previous = manifest.reuse(module.id, key, prints, renderer)
+        if previous is not None:
+            renders[module.id] = previous
+            reused.append(module.id)
+            continue
+        try:
+            result = renderer.render(f"{module.id}.md", f"{module.id}.md")
+        except RenderError as exc:
+            problems.append(exc.problem)
+            continue
+        renders[module.id] = result
+        rendered.append(module.id)
+        manifest.record(module.id, key, result, prints)
+    return renders, rendered, reused
+
+
+def _base_key(root: Path, renderer: Renderer, templates: Scan) -> str:
+    partials = [rel for rel in templates.files if not rel.startswith(f"{ASSETS_DIR}/")]
+    parts: list[str | bytes] = [code_fingerprint()]
+    parts += [item for rel in partials for item in (rel, read_contained(root, rel, MAX_FILE_BYTES))]
+    parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
+    parts.append(repr(renderer.limits))  # a lowered limit must re-check every page
+    return digest(*parts)
+
+
+def latest_edition(root: Path) -> str:
+    """Return the id of the newest published edition in data/editions/, if any."""
+    editions = sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+    return editions[-1] if editions else NO_EDITION
+
+
+def _info(module: ModuleSource, rendered: Rendered, edition: str) -> ModuleInfo:
+    usage = rendered.usage
+    return ModuleInfo(
+        source=module,
+        edition=module.meta.edition or edition,
+        facts=tuple(usage.facts),
+        sources=tuple(usage.sources),
+    )
+
+
+def _module_files(
+    modules: list[ModuleSource], renders: dict[str, Rendered], preamble: Preamble | None
+) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for module in modules:
+        rendered = renders[module.id]
+        top = preamble(module.id, frozenset(rendered.usage.facts)) if preamble else ""
+        files[f"{module.id}.md"] = module_page(module, rendered.body, top).encode("utf-8")
+    return files
+
+
+def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
+    """Return a module page: front matter, title, the preamble, then the rendered body."""
+    meta = module.meta
+    head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
+    parts = [head, preamble.strip("\n"), body.strip("\n")]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def read_assets(root: Path, templates: Scan) -> dict[str, bytes]:
+    """Return templates/assets/** (from a scan of templates/) as files under assets/."""
+    prefix = f"{ASSETS_DIR}/"
+    return {
+        "assets/" + rel.removeprefix(prefix): read_contained(root, rel, MAX_ASSET_BYTES)
+        for rel in templates.files
+        if rel.startswith(prefix)
+    }
+
+
+def _add_extra(files: dict[str, bytes], extra: Sequence[ExtraFiles], factset: FactSet) -> None:
+    for make in extra:
+        for rel, data in make(factset).items():
+            path = PurePosixPath(rel)
+            if path.is_absolute() or ".." in path.parts or not path.parts:
+                raise DataError([Problem(rel, 0, "extra file path leaves build/docs", "")])
+            if rel in files:
+                raise DataError([Problem(rel, 0, "extra file would replace a generated page", "")])
+            files[rel] = data
+
+
+def write_tree(
+    out: Path, files: Mapping[str, bytes], label: str | None = None
+) -> tuple[list[str], list[str], int]:
+    """Write files under out when their bytes differ; delete files no longer generated.
+
+    Every path is checked before the first write: one that would leave out, or pass through
+    a symlink, is refused and nothing is written.
+    """
+    targets = {rel: safe_output_path(out, rel, label) for rel in sorted(files)}
+    written: list[str] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for rel, path in targets.items():
+            if not _same_bytes(path, files[rel]):
+                _write_file(path, files[rel])
+                written.append(rel)
+        deleted = _delete_stale(out, files, label)
+    except OSError as exc:
+        folder = label or out.as_posix()
+        message = f"cannot write {exc.filename or 'a file'}: {exc.strerror}"
+        hint = f"delete {folder} and run again"
+        raise UnsafePathError(Problem(folder, 0, message, hint)) from None
+    return written, deleted, len(files) - len(written)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    """Return True when path is a regular file holding exactly data."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write data to path in one step, through a fresh temporary file beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".khub-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(name).chmod(0o644)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _delete_stale(out: Path, files: Mapping[str, bytes], label: str | None) -> list[str]:
+    """Delete what out holds beyond files; symlinks are removed, never followed."""
+    deleted: list[str] = []
+    for folder, dirs, names in os.walk(out, topdown=False):
+        here = Path(folder)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in sorted([*names, *links]):
+            rel = (here / name).relative_to(out).as_posix()
+            if rel not in files:
+                parent = here.relative_to(out).as_posix()
+                if parent != ".":
+                    safe_output_path(out, parent, label)
+                (here / name).unlink()
+                deleted.append(rel)
+        if here != out and not any(here.iterdir()):
+            here.rmdir()
+    return sorted(deleted)

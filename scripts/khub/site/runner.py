@@ -1,0 +1,88 @@
+"""The MkDocs child of `khub build` and `khub serve`: `python -m khub.site.runner build|serve ...`.
+
+It first arranges to die with khub (khub.site.children.die_with_parent), then runs MkDocs.
+`build` is `mkdocs build --strict` with two things the MkDocs command line cannot say:
+the folder to read (khub builds from a staging copy of build/docs, so a failed build
+leaves build/docs as it was) and the folder to write. `serve` is `mkdocs serve` unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from khub.site.children import die_with_parent
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the MkDocs command argv names; return its exit code."""
+    die_with_parent()
+    parser = argparse.ArgumentParser(prog="python -m khub.site.runner")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build")
+    build.add_argument("--config", required=True)
+    build.add_argument("--docs-dir")
+    build.add_argument("--site-dir", required=True)
+    serve = commands.add_parser("serve")
+    serve.add_argument("--config", required=True)
+    serve.add_argument("--dev-addr", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.config, args.dev_addr)
+    return _build(args.config, args.docs_dir, args.site_dir)
+
+
+def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
+    """Build strictly; print MkDocs' messages as its command line does; 1 on failure."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    _log_like_mkdocs()
+    overrides: dict[str, Any] = {"site_dir": site_dir, "strict": True}
+    if docs_dir is not None:
+        overrides["docs_dir"] = docs_dir
+    try:
+        config = load_config(config_file=config_file, **overrides)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except Abort as exc:
+        print(exc.format_message(), flush=True)  # "Aborted with 1 warnings in strict mode!"
+        return 1
+    except MkDocsException as exc:
+        print(f"ERROR   -  {exc.format_message()}", flush=True)
+        return 1
+    return 0
+
+
+def _serve(config_file: str, dev_addr: str) -> int:
+    from mkdocs.__main__ import cli
+
+    argv = ["serve", "-f", config_file, "--dev-addr", dev_addr, "--livereload"]
+    try:
+        cli.main(args=argv, prog_name="mkdocs", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _log_like_mkdocs() -> None:
+    """Print MkDocs' log records as `LEVEL   -  message`, the way its command line does."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
