@@ -13,7 +13,8 @@ from khub.editions.snapshot import ClaimState, FactState, Note, SourceRef, state
 from khub.errors import UsageError
 from khub.units import get_unit
 
-Usage = Mapping[str, frozenset[str]]
+# module → the fact ids its page used, as khub.render.usage.module_usage returns it
+FactUsage = Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class Impact:
     claims: tuple[ClaimChange, ...]
 
 
-def impact(d: Diff, usage: Usage) -> Impact:
+def impact(d: Diff, usage: FactUsage) -> Impact:
     """Return the modules whose facts changed, with the derived figures and claims."""
     changed = d.changed_ids()
     modules = {
@@ -161,7 +162,7 @@ def impact(d: Diff, usage: Usage) -> Impact:
 # --- text -------------------------------------------------------------------------------
 
 
-def render_text(d: Diff, usage: Usage | None = None) -> str:
+def render_text(d: Diff, usage: FactUsage | None = None) -> str:
     """Return the diff as plain text, one change per line."""
     lines = [summary(d)]
     sections: list[tuple[str, str, Iterable[FactChange], Any]] = [
@@ -218,7 +219,7 @@ def _note_facts(note: Note) -> str:
 # --- JSON -------------------------------------------------------------------------------
 
 
-def render_json(d: Diff, usage: Usage | None = None) -> str:
+def render_json(d: Diff, usage: FactUsage | None = None) -> str:
     """Return the diff as a JSON document."""
     doc: dict[str, Any] = {
         "from": d.old,
@@ -274,7 +275,7 @@ def _note_data(note: Note) -> dict[str, Any]:
 
 def render_markdown(
     d: Diff,
-    usage: Usage | None = None,
+    usage: FactUsage | None = None,
     sources: Mapping[str, SourceRef] | None = None,
     evidence: Mapping[str, Evidence] | None = None,
 ) -> str:
@@ -308,7 +309,7 @@ def render_markdown(
     return "\n".join(lines)
 
 
-def _impact_md(d: Diff, usage: Usage) -> list[str]:
+def _impact_md(d: Diff, usage: FactUsage) -> list[str]:
     found = impact(d, usage)
     lines = ["#### Impact", ""]
     if found.modules:
