@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khub.data.model import FrozenFact
+from khub.data.serialize import frozen_data
 from khub.editions.diff import ClaimChange, Diff, FactChange
-from khub.editions.snapshot import ClaimState, FactState, Note, SourceRef, state_data
+from khub.editions.snapshot import ClaimState, Note, SourceRef
 from khub.errors import UsageError
 from khub.units import get_unit
 
@@ -88,7 +90,7 @@ def show_claim(state: ClaimState | None) -> str:
     return "holds" if state.holds else "does not hold"
 
 
-def _state(change: FactChange) -> FactState:
+def _state(change: FactChange) -> FrozenFact:
     state = change.new or change.old
     assert state is not None
     return state
@@ -253,8 +255,8 @@ def _change_data(change: FactChange) -> dict[str, Any]:
         "id": change.id,
         "kind": change.kind,
         "fields": list(change.fields),
-        "old": None if change.old is None else state_data(change.old),
-        "new": None if change.new is None else state_data(change.new),
+        "old": None if change.old is None else frozen_data(change.old),
+        "new": None if change.new is None else frozen_data(change.new),
         "absolute": change.absolute,
         "relative": change.relative,
         "because": list(change.because),

@@ -13,10 +13,11 @@ from khub.data.load import load, today_default
 from khub.data.model import FactSet
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
+from khub.data.serialize import frozen_data
 from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
 from khub.disk.lock import OnWait, data_lock
 from khub.disk.paths import SOURCE_DIRS, read_contained, safe_output_path
-from khub.editions.snapshot import from_factset, state_data
+from khub.editions.snapshot import from_factset
 from khub.editions.store import (
     EDITIONS_DIR,
     Edition,
@@ -211,8 +212,8 @@ def edition_data(
         "sources": {
             sid: {"title": s.title, "url": s.url} for sid, s in sorted(snapshot.sources.items())
         },
-        "facts": {fid: state_data(s) for fid, s in snapshot.facts.items() if not s.derived},
-        "derived": {fid: state_data(s) for fid, s in snapshot.facts.items() if s.derived},
+        "facts": {fid: frozen_data(s) for fid, s in snapshot.facts.items() if not s.derived},
+        "derived": {fid: frozen_data(s) for fid, s in snapshot.facts.items() if s.derived},
         "claims": {
             cid: {"says": c.says, "holds_when": c.holds_when, "holds": c.holds, "facts": [*c.facts]}
             for cid, c in snapshot.claims.items()

@@ -17,19 +17,13 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from khub.data.model import Record, Slug
+from khub.data.model import FrozenFact, Record, Slug
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
+from khub.data.serialize import frozen_from_data
 from khub.data.yamlio import parse, read_text
 from khub.disk.paths import read_contained
-from khub.editions.snapshot import (
-    ClaimState,
-    FactState,
-    Note,
-    Snapshot,
-    SourceRef,
-    state_from_data,
-)
+from khub.editions.snapshot import ClaimState, Note, Snapshot, SourceRef
 from khub.errors import DataError, Problem, UnsafePathError
 
 EDITIONS_DIR = "data/editions"
@@ -62,8 +56,12 @@ class NoteRecord(Record):
     acknowledges: list[str] = Field(default_factory=list)
 
 
-class FrozenFact(Record):
-    """A fact as frozen in an edition."""
+class FrozenFactRecord(Record):
+    """How an edition file writes a FrozenFact: this validates it, frozen_from_data reads it.
+
+    The fields are FrozenFact's; the value keeps its JSON form when read (an int stays an
+    int), so a snapshot of an edition equals a snapshot of the data it froze.
+    """
 
     label: str = ""
     value: float | str | dict[str, Any] | None
@@ -83,7 +81,7 @@ class FrozenFact(Record):
         return value
 
 
-class FrozenClaim(Record):
+class FrozenClaimRecord(Record):
     """A claim as it stood when the edition was published."""
 
     says: str
@@ -92,7 +90,7 @@ class FrozenClaim(Record):
     facts: list[str] = Field(default_factory=list)
 
 
-class FrozenSource(Record):
+class FrozenSourceRecord(Record):
     """A citation's title and URL as they stood when the edition was published."""
 
     title: str
@@ -108,10 +106,10 @@ class EditionRecord(Record):
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     section_sha256: dict[str, str]
     notes: list[NoteRecord] = Field(default_factory=list)
-    sources: dict[str, FrozenSource] = Field(default_factory=dict)
-    facts: dict[str, FrozenFact]
-    derived: dict[str, FrozenFact] = Field(default_factory=dict)
-    claims: dict[str, FrozenClaim] = Field(default_factory=dict)
+    sources: dict[str, FrozenSourceRecord] = Field(default_factory=dict)
+    facts: dict[str, FrozenFactRecord]
+    derived: dict[str, FrozenFactRecord] = Field(default_factory=dict)
+    claims: dict[str, FrozenClaimRecord] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,10 +211,10 @@ def find_edition(editions: Iterable[Edition], edition_id: str) -> Edition:
 def edition_snapshot(edition: Edition) -> Snapshot:
     """Return the facts, claims, sources and notes frozen in an edition."""
     data = edition.data
-    facts: dict[str, FactState] = {}
+    facts: dict[str, FrozenFact] = {}
     for section in ("facts", "derived"):
         for fid, raw in (data.get(section) or {}).items():
-            facts[str(fid)] = state_from_data(raw)
+            facts[str(fid)] = frozen_from_data(raw)
     record = edition.record
     return Snapshot(
         label=f"edition {record.edition}",
