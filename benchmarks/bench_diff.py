@@ -18,30 +18,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from khub.data.model import FrozenFact
+from khub.data.serialize import frozen_data
 from khub.editions.diff import diff
 from khub.editions.pr_report import render_markdown
-from khub.editions.snapshot import FactState, state_data
 from khub.editions.store import dump_edition, edition_snapshot, read_editions, seal
 
 UNITS = ("percent", "usd_per_mtok", "count", "text")
 KINDS = ("value", "reverified", "status", "added", "removed")
 
 
-def base_facts(count: int, rng: random.Random) -> dict[str, FactState]:
+def base_facts(count: int, rng: random.Random) -> dict[str, FrozenFact]:
     """Return count facts over 1,000 series, mixed units."""
-    facts: dict[str, FactState] = {}
+    facts: dict[str, FrozenFact] = {}
     for i in range(count):
         unit = UNITS[i % len(UNITS)]
         value: Any = f"text {i}" if unit == "text" else round(rng.uniform(0, 100), 2)
-        facts[f"series-{i % 1000}.subject-{i}"] = FactState(
+        facts[f"series-{i % 1000}.subject-{i}"] = FrozenFact(
             value, unit, "2026-05-01", "2026-05-01", "independent", "src", f"Subject {i}"
         )
     return facts
 
 
 def changed_facts(
-    facts: dict[str, FactState], share: float, rng: random.Random
-) -> dict[str, FactState]:
+    facts: dict[str, FrozenFact], share: float, rng: random.Random
+) -> dict[str, FrozenFact]:
     """Return a copy with share of the facts changed, over every kind of change."""
     out = dict(facts)
     for n, fid in enumerate(rng.sample(sorted(facts), int(len(facts) * share))):
@@ -49,11 +50,11 @@ def changed_facts(
         old = facts[fid]
         if kind == "value":
             value = old.value + 1.0 if isinstance(old.value, float) else f"{old.value}!"
-            out[fid] = FactState(value, old.unit, "2026-06-01", "2026-06-01", old.status, "src")
+            out[fid] = FrozenFact(value, old.unit, "2026-06-01", "2026-06-01", old.status, "src")
         elif kind == "reverified":
-            out[fid] = FactState(old.value, old.unit, old.as_of, "2026-06-01", old.status, "src")
+            out[fid] = FrozenFact(old.value, old.unit, old.as_of, "2026-06-01", old.status, "src")
         elif kind == "status":
-            out[fid] = FactState(old.value, old.unit, old.as_of, old.verified, "official", "src")
+            out[fid] = FrozenFact(old.value, old.unit, old.as_of, old.verified, "official", "src")
         elif kind == "added":
             out[f"{fid}-new"] = old
         else:
@@ -61,7 +62,7 @@ def changed_facts(
     return out
 
 
-def write_edition(root: Path, edition: str, facts: dict[str, FactState], prev: Any) -> None:
+def write_edition(root: Path, edition: str, facts: dict[str, FrozenFact], prev: Any) -> None:
     """Write one edition file the way publish does."""
     content = {
         "edition": edition,
@@ -69,7 +70,7 @@ def write_edition(root: Path, edition: str, facts: dict[str, FactState], prev: A
         "previous": prev,
         "notes": [],
         "sources": {"src": {"title": "Source", "url": "https://example.org/"}},
-        "facts": {fid: state_data(s) for fid, s in facts.items()},
+        "facts": {fid: frozen_data(s) for fid, s in facts.items()},
         "derived": {},
         "claims": {},
     }

@@ -12,6 +12,7 @@ import khub
 from hubsmall import copy_hub
 from khub.data import load, validate_cache
 from khub.disk import cachedir
+from khub.render import manifest
 from khub.site import generate
 
 from .hubs import make_hub
@@ -44,7 +45,7 @@ def test_the_render_cache_follows_the_code(tmp_path: Path, monkeypatch: pytest.M
     factset, _ = load.load(hub)
     first = generate.generate(hub, factset)
     again = generate.generate(hub, factset)
-    monkeypatch.setattr(generate, "code_fingerprint", lambda: "other code")
+    monkeypatch.setattr(manifest, "code_fingerprint", lambda: "other code")
     after_change = generate.generate(hub, factset)
 
     assert first.rendered and not again.rendered and again.reused == first.rendered

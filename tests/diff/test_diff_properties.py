@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from khub.data.model import FrozenFact
 from khub.editions.diff import KINDS, Diff, apply, diff
-from khub.editions.snapshot import ClaimState, FactState, Note, Snapshot
+from khub.editions.snapshot import ClaimState, Note, Snapshot
 
 IDS = st.sampled_from([f"s{i}.f{j}" for i in range(3) for j in range(4)])
 DERIVED_IDS = st.sampled_from(["d1", "d2", "d3"])
@@ -20,9 +21,9 @@ VALUES = st.one_of(
 
 
 @st.composite
-def fact_states(draw: st.DrawFn, derived: bool = False) -> FactState:
+def fact_states(draw: st.DrawFn, derived: bool = False) -> FrozenFact:
     """Draw a fact state; a derived one takes inputs and a formula."""
-    return FactState(
+    return FrozenFact(
         value=draw(VALUES),
         unit=draw(st.sampled_from(["percent", "usd", "count"])),
         as_of=draw(DATES),
@@ -136,10 +137,9 @@ def test_relative_change_matches_absolute(a: Snapshot, b: Snapshot) -> None:
 def test_relative_change_from_a_tiny_old_value_is_none_not_infinity() -> None:
     """Found by hypothesis: (2 − 1e-308) / 1e-308 overflows to inf."""
     from khub.editions.diff import FactChange
-    from khub.editions.snapshot import FactState
 
-    def state(value: float) -> FactState:
-        return FactState(
+    def state(value: float) -> FrozenFact:
+        return FrozenFact(
             value=value,
             unit="percent",
             as_of="2026-04-01",

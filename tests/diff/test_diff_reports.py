@@ -11,14 +11,15 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from khub.cli.main import main
+from khub.data.model import FrozenFact
 from khub.editions.diff import diff
 from khub.editions.pr_report import Evidence, load_evidence, render_markdown, render_text
-from khub.editions.snapshot import ClaimState, FactState, Note, Snapshot, SourceRef
+from khub.editions.snapshot import ClaimState, Note, Snapshot, SourceRef
 
 GFM = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
-def _state(value: object, **over: object) -> FactState:
+def _state(value: object, **over: object) -> FrozenFact:
     base: dict[str, object] = {
         "value": value,
         "unit": "percent",
@@ -29,7 +30,7 @@ def _state(value: object, **over: object) -> FactState:
         "label": "L",
     }
     base.update(over)
-    return FactState(**base)  # type: ignore[arg-type]
+    return FrozenFact(**base)  # type: ignore[arg-type]
 
 
 def _tables(tokens: list[Token]) -> list[list[list[str]]]:

@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from testhub import edit_facts
 
 from khub.cli.main import main
-from khub.editions.store import publish, read_editions, verify, write_new
+from khub.editions.publish import publish, write_new
+from khub.editions.store import read_editions
+from khub.editions.verify import verify
 from khub.errors import DataError, KhubError, UsageError
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from khub.editions.store import find_edition, verify
+from khub.editions.store import find_edition
+from khub.editions.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from testhub import commit_all
 
 from khub.cli.main import main
-from khub.editions.store import dump_edition, seal, verify
+from khub.editions.store import dump_edition, seal
+from khub.editions.verify import verify
 from khub.errors import DataError
 
 

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from testhub import edit_facts
 
 from khub.data.load import load
-from khub.editions.store import publish
+from khub.editions.publish import publish
 from khub.render.whatchanged import changelog, extra_files, module_block
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from khub.editions.store import publish
+from khub.editions.publish import publish
 
 SOURCES = """\
 bench:

@@ -9,15 +9,18 @@ from pathlib import Path
 
 import click
 
+from khub.cli.site import site_helpers
 from khub.data.load import load
 from khub.data.model import FactSet
 from khub.disk.lock import waiting_message
 from khub.editions.diff import diff as diff_snapshots
 from khub.editions.pr_report import load_evidence, render_json, render_markdown, render_text
+from khub.editions.publish import publish
 from khub.editions.snapshot import Snapshot, from_factset, from_git
-from khub.editions.store import edition_snapshot, find_edition, publish, read_editions, verify
+from khub.editions.store import edition_snapshot, find_edition, read_editions
+from khub.editions.verify import verify
 from khub.errors import UsageError
-from khub.render.usage import read_usage, usage_from_content
+from khub.render.usage import module_usage, read_usage
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
@@ -128,7 +131,8 @@ def list_command(as_json: bool) -> None:
 @click.option(
     "--usage",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON manifest {module: [fact ids]} (default: read from content/*.md).",
+    help="JSON {module: [fact ids]} or a generate manifest (default: what each page used "
+    "when it rendered).",
 )
 def diff(
     old: str | None,
@@ -154,7 +158,8 @@ def diff(
     a = _side(old or "latest", factset)
     b = _side(new or "working", factset)
     result = diff_snapshots(a, b)
-    modules = read_usage(usage) if usage else usage_from_content(".", factset)
+    helpers = site_helpers(factset)
+    modules = read_usage(usage) if usage else module_usage(".", factset, helpers=helpers)
     if fmt == "json":
         click.echo(render_json(result, modules), nl=False)
     elif fmt == "markdown":

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from khub.data.load import load
+from khub.data.model import FactSet
 from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
+from khub.render.sandbox import Helper
 from khub.render.sanitize import require_enabled
 from khub.site.builder import SITE_DIR, build_site, mkdocs_serve, watch
 from khub.site.children import Interrupted, stop, stop_signals_raise
@@ -26,20 +28,27 @@ def run_generate(
     """Load the data and generate build/docs (or out_dir) with calculators, charts and
     what-changed blocks."""
     from khub.calc import export as calculators
-    from khub.calc.form import calculator_helper
     from khub.render import charts, whatchanged
 
     factset, _ = load(root, today=today)
     return generate_docs(
         root,
         factset,
-        helpers={"calculator": calculator_helper(factset), "chart": charts.chart_helper(factset)},
+        helpers=site_helpers(factset),
         module_preamble=whatchanged.module_preamble(root, factset),
         extra_files=[calculators.extra_files, charts.extra_files, whatchanged.extra_files],
         today=today,
         out_dir=out_dir,
         cache=cache,
     )
+
+
+def site_helpers(factset: FactSet) -> dict[str, Helper]:
+    """Return the template functions the site's pages get beyond the sandbox's own."""
+    from khub.calc.form import calculator_helper
+    from khub.render import charts
+
+    return {"calculator": calculator_helper(factset), "chart": charts.chart_helper(factset)}
 
 
 def _summary(result: GenerateResult) -> str:

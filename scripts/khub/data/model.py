@@ -175,7 +175,12 @@ NumberOrRange = float | Range
 
 @dataclass(frozen=True)
 class Fact:
-    """A fact as the pipeline sees it: resolved unit and source, located in its file."""
+    """A fact as the pipeline sees it: resolved unit and source, located in its file.
+
+    The live shape every stage reads. What of it an edition freezes is a FrozenFact
+    (khub.data.serialize.freeze), without the file, series, note, decimals, bounds, check
+    or history.
+    """
 
     id: str
     label: str
@@ -192,6 +197,36 @@ class Fact:
     bounds: Bounds | None = None
     check: CheckSpec | None = None
     history: tuple[HistoryEntry, ...] = ()
+    formula: str | None = None
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        """Return True when the fact is computed by a formula."""
+        return self.formula is not None
+
+
+JsonValue = float | str | dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenFact:
+    """A fact as it stood at one moment, in plain data: one entry of an edition's facts.
+
+    The one shape of a fact's state outside the live data: snapshots of the working data,
+    of a git revision and of an edition all hold FrozenFacts, diffs compare them, reports
+    show them. The value is JSON data and the dates ISO text, so two are equal exactly when
+    an edition would store the same entry (khub.data.serialize.frozen_data writes it;
+    khub.editions.store.FrozenFactRecord validates it in a file).
+    """
+
+    value: JsonValue
+    unit: str
+    as_of: str
+    verified: str
+    status: str
+    source: str | None
+    label: str = ""
     formula: str | None = None
     inputs: tuple[str, ...] = ()
 

@@ -1,12 +1,21 @@
-"""Plain-data views of records, for JSON output and exports."""
+"""Plain-data views of records, for JSON output, exports and editions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from khub.data.model import Fact, FactSet, HistoryEntry, Licence, Range, Source
-
-JsonValue = float | str | dict[str, Any] | None
+from khub.data.model import (
+    Fact,
+    FactSet,
+    FrozenFact,
+    HistoryEntry,
+    JsonValue,
+    Licence,
+    Range,
+    Source,
+)
 
 
 def value_data(value: float | Range | Licence | str | None) -> JsonValue:
@@ -40,18 +49,57 @@ def source_data(sid: str, source: Source) -> dict[str, Any]:
     return data
 
 
+def freeze(fact: Fact) -> FrozenFact:
+    """Return the frozen state of one loaded fact."""
+    return FrozenFact(
+        value=value_data(fact.value),
+        unit=fact.unit.name,
+        as_of=fact.as_of.isoformat(),
+        verified=fact.verified.isoformat(),
+        status=fact.status,
+        source=fact.source,
+        label=fact.label,
+        formula=fact.formula,
+        inputs=tuple(fact.inputs),
+    )
+
+
+def frozen_data(state: FrozenFact) -> dict[str, Any]:
+    """Return a frozen fact as plain data: the entry an edition file stores."""
+    data: dict[str, Any] = {
+        "label": state.label,
+        "value": state.value,
+        "unit": state.unit,
+        "as_of": state.as_of,
+        "verified": state.verified,
+        "status": state.status,
+        "source": state.source,
+    }
+    if state.formula is not None:
+        data["formula"] = state.formula
+        data["inputs"] = list(state.inputs)
+    return data
+
+
+def frozen_from_data(data: Mapping[str, Any]) -> FrozenFact:
+    """Return the frozen fact an edition entry holds (the inverse of frozen_data)."""
+    formula = data.get("formula")
+    return FrozenFact(
+        value=data["value"],
+        unit=str(data["unit"]),
+        as_of=str(data["as_of"]),
+        verified=str(data["verified"]),
+        status=str(data["status"]),
+        source=data.get("source"),
+        label=str(data.get("label", "")),
+        formula=None if formula is None else str(formula),
+        inputs=tuple(data.get("inputs") or ()),
+    )
+
+
 def fact_data(fact: Fact) -> dict[str, Any]:
     """Return the summary of one fact (what `khub facts --json` lists)."""
-    return {
-        "id": fact.id,
-        "label": fact.label,
-        "value": value_data(fact.value),
-        "unit": fact.unit.name,
-        "as_of": fact.as_of.isoformat(),
-        "verified": fact.verified.isoformat(),
-        "status": fact.status,
-        "source": fact.source,
-    }
+    return {"id": fact.id, **frozen_data(replace(freeze(fact), formula=None))}
 
 
 def fact_detail(fact: Fact, factset: FactSet) -> dict[str, Any]:

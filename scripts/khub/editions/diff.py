@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from khub.editions.snapshot import ClaimState, FactState, Note, Snapshot
+from khub.data.model import FrozenFact
+from khub.editions.snapshot import ClaimState, Note, Snapshot
 
 ChangeKind = Literal["added", "removed", "value", "status-source", "reverified", "metadata"]
 KINDS: tuple[ChangeKind, ...] = (
@@ -27,8 +28,8 @@ class FactChange:
 
     id: str
     kind: ChangeKind
-    old: FactState | None
-    new: FactState | None
+    old: FrozenFact | None
+    new: FrozenFact | None
     fields: tuple[str, ...] = ()
     because: tuple[str, ...] = ()
 
@@ -131,12 +132,12 @@ def diff(a: Snapshot, b: Snapshot) -> Diff:
     )
 
 
-def _ordered_ids(a: Mapping[str, FactState], b: Mapping[str, FactState]) -> list[str]:
+def _ordered_ids(a: Mapping[str, FrozenFact], b: Mapping[str, FrozenFact]) -> list[str]:
     """Return ids in b's order, then the ones only a has, in a's order."""
     return [*b, *(k for k in a if k not in b)]
 
 
-def _change(fid: str, old: FactState | None, new: FactState | None) -> FactChange:
+def _change(fid: str, old: FrozenFact | None, new: FrozenFact | None) -> FactChange:
     if old is None:
         return FactChange(fid, "added", None, new, _FIELDS)
     if new is None:
@@ -242,7 +243,7 @@ def _claim_facts(change: ClaimChange) -> set[str]:
     return out
 
 
-def _numbers(old: FactState | None, new: FactState | None) -> tuple[float, float] | None:
+def _numbers(old: FrozenFact | None, new: FrozenFact | None) -> tuple[float, float] | None:
     if old is None or new is None or old.unit != new.unit:
         return None
     a, b = old.value, new.value

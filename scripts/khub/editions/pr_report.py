@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khub.data.model import FrozenFact
+from khub.data.serialize import frozen_data
 from khub.editions.diff import ClaimChange, Diff, FactChange
-from khub.editions.snapshot import ClaimState, FactState, Note, SourceRef, state_data
+from khub.editions.snapshot import ClaimState, Note, SourceRef
 from khub.errors import UsageError
 from khub.units import get_unit
 
-Usage = Mapping[str, frozenset[str]]
+# module → the fact ids its page used, as khub.render.usage.module_usage returns it
+FactUsage = Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def show_claim(state: ClaimState | None) -> str:
     return "holds" if state.holds else "does not hold"
 
 
-def _state(change: FactChange) -> FactState:
+def _state(change: FactChange) -> FrozenFact:
     state = change.new or change.old
     assert state is not None
     return state
@@ -145,7 +148,7 @@ class Impact:
     claims: tuple[ClaimChange, ...]
 
 
-def impact(d: Diff, usage: Usage) -> Impact:
+def impact(d: Diff, usage: FactUsage) -> Impact:
     """Return the modules whose facts changed, with the derived figures and claims."""
     changed = d.changed_ids()
     modules = {
@@ -161,7 +164,7 @@ def impact(d: Diff, usage: Usage) -> Impact:
 # --- text -------------------------------------------------------------------------------
 
 
-def render_text(d: Diff, usage: Usage | None = None) -> str:
+def render_text(d: Diff, usage: FactUsage | None = None) -> str:
     """Return the diff as plain text, one change per line."""
     lines = [summary(d)]
     sections: list[tuple[str, str, Iterable[FactChange], Any]] = [
@@ -218,7 +221,7 @@ def _note_facts(note: Note) -> str:
 # --- JSON -------------------------------------------------------------------------------
 
 
-def render_json(d: Diff, usage: Usage | None = None) -> str:
+def render_json(d: Diff, usage: FactUsage | None = None) -> str:
     """Return the diff as a JSON document."""
     doc: dict[str, Any] = {
         "from": d.old,
@@ -252,8 +255,8 @@ def _change_data(change: FactChange) -> dict[str, Any]:
         "id": change.id,
         "kind": change.kind,
         "fields": list(change.fields),
-        "old": None if change.old is None else state_data(change.old),
-        "new": None if change.new is None else state_data(change.new),
+        "old": None if change.old is None else frozen_data(change.old),
+        "new": None if change.new is None else frozen_data(change.new),
         "absolute": change.absolute,
         "relative": change.relative,
         "because": list(change.because),
@@ -274,7 +277,7 @@ def _note_data(note: Note) -> dict[str, Any]:
 
 def render_markdown(
     d: Diff,
-    usage: Usage | None = None,
+    usage: FactUsage | None = None,
     sources: Mapping[str, SourceRef] | None = None,
     evidence: Mapping[str, Evidence] | None = None,
 ) -> str:
@@ -308,7 +311,7 @@ def render_markdown(
     return "\n".join(lines)
 
 
-def _impact_md(d: Diff, usage: Usage) -> list[str]:
+def _impact_md(d: Diff, usage: FactUsage) -> list[str]:
     found = impact(d, usage)
     lines = ["#### Impact", ""]
     if found.modules:

@@ -9,10 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from khub.data.model import Fact, FactSet
+from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.cachedir import code_fingerprint
+from khub.disk.paths import Scan, read_contained
 from khub.render.elements import Freshness, series_index, source_label
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
 
 MANIFEST_FORMAT = 1
+ASSETS_DIR = "templates/assets"
+
+
+def manifest_path(cache_dir: Path) -> Path:
+    """Return where generate keeps its manifest inside the hub's cache folder."""
+    return cache_dir / "generate" / "manifest.json"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -31,6 +40,21 @@ def tree_digest(*folders: Path) -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             parts += [path.as_posix(), path.read_bytes()]
     return digest(*parts)
+
+
+def base_key(root: Path, renderer: Renderer, templates: Scan) -> str:
+    """Return the hash of what every page depends on: code, partials, settings, helpers."""
+    partials = [rel for rel in templates.files if not rel.startswith(f"{ASSETS_DIR}/")]
+    parts: list[str | bytes] = [code_fingerprint()]
+    parts += [item for rel in partials for item in (rel, read_contained(root, rel, MAX_FILE_BYTES))]
+    parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
+    parts.append(repr(renderer.limits))  # a lowered limit must re-check every page
+    return digest(*parts)
+
+
+def page_key(base: str, path: str, text: str) -> str:
+    """Return the key of one module page: the base key, its path and its text."""
+    return digest(base, path, text)
 
 
 class Fingerprints:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 
-from khub.data.model import FactSet, Licence, Range
+from khub.data.model import FactSet, FrozenFact, Licence, Range
 from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.paths import read_contained
 from khub.editions.diff import ClaimChange, Diff, FactChange, diff, restrict
-from khub.editions.snapshot import FactState, Note, Snapshot, from_factset
+from khub.editions.snapshot import Note, Snapshot, from_factset
 from khub.editions.store import Edition, edition_snapshot, read_editions
 from khub.errors import UnsafePathError
 from khub.render.display import RawValue, format_value
@@ -41,7 +41,7 @@ def day_name(day: str) -> str:
 # --- describing one change for a reader ----------------------------------------------------
 
 
-def _title(fid: str, state: FactState, factset: FactSet) -> str:
+def _title(fid: str, state: FrozenFact, factset: FactSet) -> str:
     series = factset.series.get(fid.split(".", 1)[0]) if "." in fid else None
     label = state.label or fid
     return f"{series.title}: {label}" if series else label
@@ -55,7 +55,7 @@ def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
     return f"[{text}]({prefix}{page}#{anchor})"
 
 
-def _show(fid: str, state: FactState, factset: FactSet) -> str:
+def _show(fid: str, state: FrozenFact, factset: FactSet) -> str:
     """Return a value the way the module pages show it (same formatter, same decimals)."""
     fact = factset.facts.get(fid)
     text = format_value(_raw(state.value), state.unit, fact.decimals if fact else None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import stat
 import tempfile
@@ -14,20 +13,25 @@ from pathlib import Path, PurePosixPath
 from khub.data.load import today_default
 from khub.data.model import FactSet
 from khub.data.settings import load_settings
-from khub.data.yamlio import MAX_FILE_BYTES
-from khub.disk.cachedir import cache_root, code_fingerprint
+from khub.disk.cachedir import cache_root
 from khub.disk.paths import Scan, read_contained, safe_output_path, scan
 from khub.errors import DataError, Problem, UnsafePathError
 from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
-from khub.render.manifest import Fingerprints, Manifest, digest
+from khub.render.manifest import (
+    ASSETS_DIR,
+    Fingerprints,
+    Manifest,
+    base_key,
+    manifest_path,
+    page_key,
+)
 from khub.render.pages import ModuleInfo, front, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
 
 BUILD_DOCS = "build/docs"
-ASSETS_DIR = "templates/assets"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 NO_EDITION = "working draft"
 
@@ -75,8 +79,8 @@ def generate(
         cache_dir=cache_dir / "jinja" if cache_dir else None,
         limits=Limits.from_settings(settings),
     )
-    manifest = Manifest.load(cache_dir / "generate" / "manifest.json" if cache_dir else None)
-    base = _base_key(root, renderer, templates)
+    manifest = Manifest.load(manifest_path(cache_dir) if cache_dir else None)
+    base = base_key(root, renderer, templates)
     renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems)
     if problems:
         raise DataError(problems)
@@ -104,7 +108,7 @@ def _render_modules(
     rendered: list[str] = []
     reused: list[str] = []
     for module in modules:
-        key = digest(base, module.path, module.text)
+        key = page_key(base, module.path, module.text)
         previous = manifest.reuse(module.id, key, prints, renderer)
         if previous is not None:
             renders[module.id] = previous
@@ -119,15 +123,6 @@ def _render_modules(
         rendered.append(module.id)
         manifest.record(module.id, key, result, prints)
     return renders, rendered, reused
-
-
-def _base_key(root: Path, renderer: Renderer, templates: Scan) -> str:
-    partials = [rel for rel in templates.files if not rel.startswith(f"{ASSETS_DIR}/")]
-    parts: list[str | bytes] = [code_fingerprint()]
-    parts += [item for rel in partials for item in (rel, read_contained(root, rel, MAX_FILE_BYTES))]
-    parts += [str(renderer.freshness.stale_after_days), json.dumps(sorted(renderer.extra))]
-    parts.append(repr(renderer.limits))  # a lowered limit must re-check every page
-    return digest(*parts)
 
 
 def latest_edition(root: Path) -> str:
