@@ -21,9 +21,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.*
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, build, copy_repo, serve, wait_ready
+from tests.browser.kit import CHROMIUM, CHROMIUM_ARGS, build, serve, wait_ready
+from tests.kit.hubs import copy_repo
 
 CASES = (
     ("open-vs-closed", "self-hosting-breakeven", "tokens_per_day"),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from pytest_httpserver import HTTPServer
+
+pytest_plugins = ["tests.kit.server", "tests.kit.fixtures"]
 
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 if os.environ.get("CI"):
@@ -24,21 +25,3 @@ def _isolated_cache(
     folder = tmp_path_factory.getbasetemp() / "khub-cache"
     monkeypatch.setenv("KHUB_CACHE_DIR", str(folder))
     yield folder
-
-
-@pytest.fixture(scope="session")
-def _loopback() -> Iterator[HTTPServer]:
-    """Start one real threaded HTTP server on 127.0.0.1 for the session."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
-@pytest.fixture
-def server(_loopback: HTTPServer) -> Iterator[HTTPServer]:
-    """Return the loopback server with no handlers; the test's handlers are dropped after it."""
-    yield _loopback
-    _loopback.clear()

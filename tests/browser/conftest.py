@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, Guard, Site, build, copy_repo, serve
 from playwright.sync_api import Page
+
+from tests.browser.kit import CHROMIUM, CHROMIUM_ARGS, Guard, Site, build, serve
+from tests.kit.hubs import copy_repo
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,9 @@ from typing import Literal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import MODULES, Guard, Site, open_module, wait_ready
 from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.kit import MODULES, Guard, Site, open_module, wait_ready
 
 pytestmark = pytest.mark.browser
 

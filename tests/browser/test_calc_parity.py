@@ -13,13 +13,13 @@ import random
 from typing import Any
 
 import pytest
-from browserkit import Guard, Site, open_module
 from playwright.sync_api import Page
 
 from khub.calc import display as calcfmt
 from khub.calc.export import compute, export
 from khub.calc.form import working
 from khub.data.load import load
+from tests.browser.kit import Guard, Site, open_module
 
 pytestmark = pytest.mark.browser
 

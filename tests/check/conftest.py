@@ -12,8 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from khub.check.http import FetchConfig, Fetcher, FetchResult, Kind
-
-SOURCES = Path(__file__).parent.parent / "fixtures" / "sources"
+from tests.kit.paths import SOURCES
 
 LOOPBACK_ONLY = (ipaddress.ip_network("127.0.0.0/8"),)
 

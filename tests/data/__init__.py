@@ -1,1 +1,1 @@
-"""Tests of the fact store: bad input, formulas, units and YAML safety."""
+"""Tests of khub.data: loading, validation, YAML safety, schemas and decision rules."""

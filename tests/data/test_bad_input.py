@@ -27,19 +27,18 @@ from hypothesis import strategies as st
 
 from khub.data.load import load
 from khub.errors import DataError
-
-from .hubs import (
+from tests.data.kit import (
     BASE,
     FIXTURES,
+    TODAY,
     Expected,
+    case_hub,
     case_names,
-    invoke_khub,
-    make_hub,
-    output_lines,
     read_expected,
-    run_khub,
-    tree_digest,
+    run_in_process,
 )
+from tests.kit.cli import output_lines, run_khub
+from tests.kit.tree import tree_digest
 
 REGENERATE = os.environ.get("KHUB_REGENERATE_GOLDENS") == "1"
 BASE_FILES = sorted(p.relative_to(BASE).as_posix() for p in BASE.rglob("*.yml"))
@@ -61,7 +60,7 @@ def _params() -> list[object]:
 
 def _assert_clean_run(hub: Path, expected: Expected, *args: str) -> None:
     before = tree_digest(hub)
-    proc = run_khub(hub, "validate", *args)
+    proc = run_khub(hub, "validate", *args, today=TODAY)
     text = (proc.stderr or "") + proc.stdout
     assert "Traceback" not in text
     assert (proc.returncode, output_lines(proc)) == (expected.exit, expected.lines)
@@ -69,12 +68,12 @@ def _assert_clean_run(hub: Path, expected: Expected, *args: str) -> None:
 
 
 @pytest.mark.parametrize("case", _params())
-def test_fixture_golden(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fixture_golden(case: str, tmp_path: Path) -> None:
     """Each one-defect hub gives exactly its expected lines and exit code, and no exception."""
-    hub = make_hub(tmp_path / "hub", case)
+    hub = case_hub(tmp_path / "hub", case)
     golden = FIXTURES / case / "expected.txt"
     before = tree_digest(hub)
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     if REGENERATE and not (FIXTURES / case / "xfail.txt").exists():
         golden.write_text(Expected(run.exit, run.lines).render(), "utf-8")
     assert run.exception is None
@@ -101,13 +100,13 @@ SUBPROCESS_CASES = (
 @pytest.mark.parametrize("case", SUBPROCESS_CASES)
 def test_fixture_through_a_subprocess(case: str, tmp_path: Path) -> None:
     """The real `python -m khub validate` prints the same lines, exit code, no traceback."""
-    hub = make_hub(tmp_path / "hub", case)
+    hub = case_hub(tmp_path / "hub", case)
     _assert_clean_run(hub, read_expected(FIXTURES / case / "expected.txt"))
 
 
 def test_base_hub_is_valid(tmp_path: Path) -> None:
     """The base every case starts from validates cleanly, so each case has one defect only."""
-    hub = make_hub(tmp_path / "hub")
+    hub = case_hub(tmp_path / "hub")
     _assert_clean_run(hub, Expected(0, ("stderr: ok: 5 facts, 2 sources, 1 claims, 0 warning(s)",)))
 
 
@@ -150,7 +149,7 @@ GENERATED: dict[str, tuple[Callable[[Path], None], str]] = {
 @pytest.mark.parametrize("case", sorted(GENERATED))
 def test_generated_file_is_refused(case: str, tmp_path: Path) -> None:
     """A huge, binary or non-UTF-8 file is refused with one line, before any YAML parsing."""
-    hub = make_hub(tmp_path / "hub")
+    hub = case_hub(tmp_path / "hub")
     write, line = GENERATED[case]
     write(hub / Y)
     _assert_clean_run(hub, Expected(1, (f"stderr: {line}",)))
@@ -186,7 +185,7 @@ paper:
 
 
 def _multi_defect_hub(root: Path) -> Path:
-    hub = make_hub(root)
+    hub = case_hub(root)
     (hub / Y).write_text(MULTI_FACTS, "utf-8")
     sources = hub / "data/sources.yml"
     sources.write_text(sources.read_text("utf-8") + MULTI_SOURCES_TAIL, "utf-8")
@@ -210,7 +209,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
     """One run lists every error, then every warning, one per line; nothing is written."""
     hub = _multi_defect_hub(tmp_path / "hub")
     before = tree_digest(hub)
-    proc = run_khub(hub, "validate", merge=True)
+    proc = run_khub(hub, "validate", merge=True, today=TODAY)
     assert proc.returncode == 1
     assert tuple(proc.stdout.splitlines()) == MULTI_LINES
     assert tree_digest(hub) == before
@@ -219,7 +218,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
 def test_json_lists_the_same_problems(tmp_path: Path) -> None:
     """--json prints one document with the same problems, errors first, and exits 1."""
     hub = _multi_defect_hub(tmp_path / "hub")
-    proc = run_khub(hub, "validate", "--json")
+    proc = run_khub(hub, "validate", "--json", today=TODAY)
     assert proc.returncode == 1
     assert proc.stderr == ""
     doc = json.loads(proc.stdout)
@@ -233,8 +232,8 @@ def test_json_lists_the_same_problems(tmp_path: Path) -> None:
 
 def test_json_on_a_valid_hub_lists_its_warnings(tmp_path: Path) -> None:
     """--json on a hub with only warnings exits 0 and prints them as data."""
-    hub = make_hub(tmp_path / "hub", "warning-source-without-url")
-    proc = run_khub(hub, "validate", "--json")
+    hub = case_hub(tmp_path / "hub", "warning-source-without-url")
+    proc = run_khub(hub, "validate", "--json", today=TODAY)
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == {
         "errors": 0,
@@ -253,7 +252,7 @@ def test_json_on_a_valid_hub_lists_its_warnings(tmp_path: Path) -> None:
 
 def test_strict_turns_the_url_warning_into_an_error(tmp_path: Path) -> None:
     """--strict fails the run on a warning, printed as an error line."""
-    hub = make_hub(tmp_path / "hub", "warning-source-without-url")
+    hub = case_hub(tmp_path / "hub", "warning-source-without-url")
     line = (
         "data/sources.yml:15: source 'paper' has no URL "
         "(fill it from the publication when known; never guess one)"
@@ -300,7 +299,7 @@ def test_no_edit_of_a_valid_hub_crashes_the_loader(
 ) -> None:
     """Random small edits of the base hub load, or raise DataError with located problems."""
     with tempfile.TemporaryDirectory() as tmp:
-        hub = make_hub(Path(tmp) / "hub")
+        hub = case_hub(Path(tmp) / "hub")
         lines = (hub / rel).read_text("utf-8").splitlines()
         for edit in edits:
             _edit(lines, *edit)
@@ -338,13 +337,13 @@ other:
 """
 
 
-def test_a_broken_series_hides_only_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_series_hides_only_itself(tmp_path: Path) -> None:
     """A type error drops its series; the next series is still checked; no cascade follows."""
-    hub = make_hub(tmp_path / "hub")
+    hub = case_hub(tmp_path / "hub")
     (hub / Y).write_text(TWO_SERIES, "utf-8")
     derived = hub / "data/derived.yml"
     derived.write_text(derived.read_text("utf-8").replace("score.model-b", "rate.model-a"))
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     assert run.exception is None
     assert (run.exit, run.lines) == (
         1,
@@ -359,20 +358,18 @@ def test_a_broken_series_hides_only_itself(tmp_path: Path, monkeypatch: pytest.M
 # --- the parse cache cannot change what validate sees ---------------------------------------
 
 
-def test_a_planted_cache_entry_cannot_hide_a_bad_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_planted_cache_entry_cannot_hide_a_bad_file(tmp_path: Path) -> None:
     """A pull request could commit .khub-cache/yaml/<sha256>; validate must still see the file."""
     from khub.data.files import _CACHE_FORMAT
     from khub.data.yamlio import parse
 
-    hub = make_hub(tmp_path / "hub", "percent-above-100")
+    hub = case_hub(tmp_path / "hub", "percent-above-100")
     raw = (hub / Y).read_bytes()
     fake, _ = parse(Y, raw.decode("utf-8").replace("value: 120", "value: 12"))
     cache = hub / ".khub-cache" / "yaml"
     cache.mkdir(parents=True)
     (cache / hashlib.sha256(raw).hexdigest()).write_bytes(_CACHE_FORMAT + marshal.dumps(fake))
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     assert (run.exit, run.lines) == (
         1,
         read_expected(FIXTURES / "percent-above-100" / "expected.txt").lines,

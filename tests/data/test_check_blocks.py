@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .hubs import make_hub, run_khub, tree_digest
+from tests.data.kit import TODAY, case_hub
+from tests.kit.cli import run_khub
+from tests.kit.tree import tree_digest
 
 PRICES = "data/facts/prices.yml"
 
@@ -31,7 +33,7 @@ api-price:
 
 
 def _hub(root: Path, text: str) -> Path:
-    hub = make_hub(root)
+    hub = case_hub(root)
     (hub / PRICES).write_text(text, "utf-8")
     return hub
 
@@ -43,7 +45,7 @@ def _line_of(text: str, needle: str) -> int:
 def test_a_good_check_block_validates(tmp_path: Path) -> None:
     hub = _hub(tmp_path / "hub", GOOD)
 
-    proc = run_khub(hub, "validate")
+    proc = run_khub(hub, "validate", today=TODAY)
 
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         0,
@@ -57,7 +59,7 @@ def test_a_misspelt_key_is_an_error_at_its_line(tmp_path: Path) -> None:
     hub = _hub(tmp_path / "hub", text)
     before = tree_digest(hub)
 
-    proc = run_khub(hub, "validate")
+    proc = run_khub(hub, "validate", today=TODAY)
 
     line = _line_of(text, "tabel:")
     assert line == 13
@@ -115,7 +117,7 @@ def test_each_kind_of_bad_block_is_one_located_error(
     assert text != GOOD
     hub = _hub(tmp_path / "hub", text)
 
-    proc = run_khub(hub, "validate")
+    proc = run_khub(hub, "validate", today=TODAY)
 
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr == f"{PRICES}:{_line_of(text, needle)}: {message}\n"
@@ -125,7 +127,7 @@ def test_each_kind_of_bad_block_is_one_located_error(
 def test_json_output_gives_the_problem_and_its_fix_apart(tmp_path: Path) -> None:
     hub = _hub(tmp_path / "hub", GOOD.replace("table:", "tabel:"))
 
-    proc = run_khub(hub, "validate", "--json")
+    proc = run_khub(hub, "validate", "--json", today=TODAY)
 
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["problems"] == [
@@ -143,7 +145,7 @@ def test_check_refuses_to_run_on_a_bad_block_and_fetches_nothing(tmp_path: Path)
     hub = _hub(tmp_path / "hub", GOOD.replace("table:", "tabel:"))
     before = tree_digest(hub)
 
-    proc = run_khub(hub, "check", "--apply", "--allow-network", "127.0.0.0/8")
+    proc = run_khub(hub, "check", "--apply", "--allow-network", "127.0.0.0/8", today=TODAY)
 
     assert proc.returncode == 2
     assert proc.stderr == f"{PRICES}:13: check: unknown key 'tabel' (did you mean 'table'?)\n"
@@ -153,7 +155,7 @@ def test_check_refuses_to_run_on_a_bad_block_and_fetches_nothing(tmp_path: Path)
 def test_a_fact_shows_its_check_block_as_written(tmp_path: Path) -> None:
     hub = _hub(tmp_path / "hub", GOOD)
 
-    proc = run_khub(hub, "fact", "api-price.model-a", "--json")
+    proc = run_khub(hub, "fact", "api-price.model-a", "--json", today=TODAY)
 
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["check"] == {

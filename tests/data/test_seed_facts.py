@@ -7,14 +7,13 @@ Models"), table by table, so a typo in data/ or a formula that drifts shows up h
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .hubs import invoke_khub, run_khub
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.data.kit import TODAY, run_in_process
+from tests.kit.cli import run_khub
+from tests.kit.paths import REPO
 
 
 def _licence(spdx: str, name: str, tier: str) -> dict[str, str]:
@@ -99,11 +98,9 @@ def _approx(value: Any) -> Any:
 
 
 @pytest.mark.parametrize(("fact_id", "unit", "value"), SEED, ids=[row[0] for row in SEED])
-def test_seed_figure_reads_back(
-    fact_id: str, unit: str, value: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_seed_figure_reads_back(fact_id: str, unit: str, value: Any) -> None:
     """The fact exists in data/, in the seed's unit, with the seed's value."""
-    run = invoke_khub(ROOT, monkeypatch, "fact", fact_id, "--json")
+    run = run_in_process(REPO, "fact", fact_id, "--json")
     assert run.exception is None
     assert run.exit == 0, run.lines
     doc = json.loads("\n".join(line.removeprefix("stdout: ") for line in run.lines))
@@ -113,7 +110,7 @@ def test_seed_figure_reads_back(
 
 def test_derived_fact_lists_its_inputs_through_a_subprocess() -> None:
     """The real CLI shows a derived fact with its formula and the seed values it reads."""
-    proc = run_khub(ROOT, "fact", "frontier-lead", "--json")
+    proc = run_khub(REPO, "fact", "frontier-lead", "--json", today=TODAY)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["formula"] == "swe-bench-verified.claude-opus-4-8 - swe-bench-verified.minimax-m2-5"
@@ -124,9 +121,9 @@ def test_derived_fact_lists_its_inputs_through_a_subprocess() -> None:
     assert doc["value"] == 8.4
 
 
-def test_unknown_fact_is_a_message_with_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_fact_is_a_message_with_a_suggestion() -> None:
     """A misspelt id exits 1 with the closest ids, never a traceback."""
-    run = invoke_khub(ROOT, monkeypatch, "fact", "frontier-laed", "--json")
+    run = run_in_process(REPO, "fact", "frontier-laed", "--json")
     assert run.exception is None
     assert run.exit == 1
     assert run.lines[0].startswith("stderr: error: no fact 'frontier-laed' (did you mean ")

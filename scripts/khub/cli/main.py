@@ -36,7 +36,7 @@ class KhubGroup(click.Group):
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
-            return None  # tests/test_cli.py proves every listed command resolves
+            return None  # tests/cli/test_main.py proves every listed command resolves
         found: click.Command = getattr(module, attr)
         return found
 

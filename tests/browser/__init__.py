@@ -1,0 +1,1 @@
+"""Tests in a real Chromium (marked browser): calculators and charts on the built hub."""

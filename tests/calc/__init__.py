@@ -1,0 +1,1 @@
+"""Tests of khub.calc: calculator specs, their export and number display."""

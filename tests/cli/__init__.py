@@ -1,0 +1,1 @@
+"""Tests of khub.cli: the commands, their help, exit codes and messages."""

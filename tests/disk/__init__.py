@@ -1,0 +1,1 @@
+"""Tests of khub.disk: the data lock and the cache folder's keys."""

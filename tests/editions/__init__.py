@@ -1,0 +1,1 @@
+"""Tests of khub.editions: publishing, verifying, git anchoring and diffs."""

@@ -1,0 +1,1 @@
+"""Tests of khub.formula: the formula language and its compiled form."""

@@ -1,0 +1,1 @@
+"""Tests of khub.render: templates, bounds, display, charts, usage and what-changed."""

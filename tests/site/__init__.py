@@ -1,0 +1,1 @@
+"""Tests of khub.site: generate, mkdocs builds, serving and hostile inputs."""

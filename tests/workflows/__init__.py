@@ -1,0 +1,1 @@
+"""Tests of the GitHub workflows: actionlint and the monthly re-check."""
