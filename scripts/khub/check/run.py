@@ -42,10 +42,11 @@ from khub.check.http import (
 )
 from khub.check.numbers import NumberNotFound, convert, parse_number
 from khub.check.spec import CheckSpec, ValueCheck
-from khub.check.writeback import Update, replace_atomically
+from khub.check.writeback import Update
 from khub.data.model import Fact, FactSet, Licence, Range
 from khub.data.problems import ProblemLog
 from khub.data.sanity import Where, check_value
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
 from khub.errors import UsageError
 
@@ -495,7 +496,7 @@ def _read_state(state: Path) -> dict[str, str]:
 def _write_state(state: Path, pages: dict[str, str]) -> None:
     state.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"version": 1, "pages": dict(sorted(pages.items()))}, indent=1) + "\n"
-    replace_atomically(state, text.encode("utf-8"))
+    write_atomic(state, text.encode("utf-8"))
 
 
 # --- what --apply writes ------------------------------------------------------------

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from khub.data.model import FactSet, Record, Slug
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
 from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
+from khub.disk.atomic import write_atomic
 from khub.disk.lock import OnWait, data_lock
 from khub.disk.paths import SOURCE_DIRS, read_contained, safe_output_path
 from khub.editions.git import GitError, changes, file_at, is_repository
@@ -786,19 +786,10 @@ def _no_nan(name: str) -> Any:
 
 def write_new(target: Path, blob: bytes) -> None:
     """Write a new file in one step, never over an existing one (a racing publish loses)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, target)  # atomic, and fails if target exists
+        write_atomic(target, blob, exclusive=True)
     except FileExistsError:
         raise KhubError(f"{target}: already exists; another publish got there first") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Tests of khub.disk: files on disk."""
