@@ -108,3 +108,35 @@ class UnsafePathError(DataError):
 
     def __str__(self) -> str:
         return str(self.problem)
+
+
+SHOWN_LIMIT = 60
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """Return a value as a message quotes it: 'text', 2.5, true, null, a list, a mapping."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping" if value else "{}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, str):
+        return repr(_cut(value, limit - 2))
+    return _cut(str(value), limit)
+
+
+def _number(value: float) -> str:
+    """Return a float the shortest way that reads back the same: 5000, 0.1, 1e-09."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _cut(text: str, limit: int) -> str:
+    """Return text cut to at most limit characters, ending in '...' when cut."""
+    return text if len(text) <= limit else text[: max(1, limit - 3)] + "..."

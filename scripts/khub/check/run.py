@@ -48,7 +48,7 @@ from khub.data.problems import ProblemLog
 from khub.data.sanity import Where, check_value
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
-from khub.errors import UsageError
+from khub.errors import UsageError, shown
 
 Outcome = Literal["confirmed", "changed", "not-found", "unreachable", "rejected", "manual"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -348,7 +348,7 @@ def classify(
     share = relative_jump(old, new)
     if share is not None and share > max_jump:
         limit = f"{max_jump:.0%}"
-        return outcome("rejected", new, f"jumps {_share(share)} from {_show(old)}, over {limit}")
+        return outcome("rejected", new, f"jumps {_share(share)} from {shown(old)}, over {limit}")
     return outcome("changed", new)
 
 
@@ -444,14 +444,6 @@ def _jump(old: float, new: float) -> float:
 
 def _share(share: float) -> str:
     return "from zero" if math.isinf(share) else f"{share:.0%}"
-
-
-def _show(value: FactValue) -> str:
-    if isinstance(value, Range):
-        return f"{value.low:g}–{value.high:g}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 # --- fingerprints of manual pages ----------------------------------------------------

@@ -411,6 +411,7 @@ def _differences(
 
 
 def _show(value: Any) -> str:
+    """Return a sealed value in exact JSON notation ("Beta", 79.0, not 79), for a message."""
     if value is _MISSING:
         return "(absent)"
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -549,7 +550,7 @@ def publish(
     root = Path(root)
     if not is_month(edition_id):
         raise UsageError(
-            f"edition {_quoted(edition_id)} is not a month (write YYYY-MM, e.g. 2026-06)"
+            f"edition {_show(edition_id)} is not a month (write YYYY-MM, e.g. 2026-06)"
         )
     published = published or today_default()
     if published < dt.date.fromisoformat(f"{edition_id}-01"):
@@ -563,11 +564,6 @@ def publish(
 def is_month(text: str) -> bool:
     """Return True when text is exactly a month such as 2026-06 (no trailing newline)."""
     return _MONTH.fullmatch(text) is not None
-
-
-def _quoted(text: str) -> str:
-    """Return text quoted with its control characters escaped, for a message."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _publish(root: Path, edition_id: str, published: dt.date, notes_path: Path | None) -> Path:
