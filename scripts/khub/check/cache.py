@@ -54,7 +54,6 @@ class HttpCache:
             self.drop(entry.url)
             return
         meta_path, body_path = self._paths(entry.url)
-        self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(body_path, entry.body, durable=False)
         write_atomic(meta_path, json.dumps(_meta(entry), indent=1).encode(), durable=False)
 

@@ -266,7 +266,6 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
 
 def _emit(run: CheckRun, applied: list[str], as_json: bool, report_dir: Path | None) -> None:
     if report_dir is not None:
-        report_dir.mkdir(parents=True, exist_ok=True)
         markdown = render_markdown(run, applied)
         document = render_json(run, applied)
         write_atomic(report_dir / "check-report.md", markdown.encode("utf-8"))
