@@ -161,7 +161,7 @@ BAD = [
         [
             (
                 ("text",),
-                f"check.text: bad regular expression '{'(' * 57}...' (maximum recursion depth "
+                f"check.text: bad regular expression '{'(' * 55}...' (maximum recursion depth "
                 "exceeded) (escape a literal ( ) [ ] . $ + ? * with a backslash)",
             )
         ],

@@ -125,7 +125,7 @@ def test_failure_half_way_restores_the_files_already_written(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = {p: p.read_bytes() for p in (root / "data").rglob("*.yml")}
-    real = write.replace_atomically
+    real = write.write_atomic
     calls: list[Path] = []
 
     def fail_second(path: Path, data: bytes) -> None:
@@ -134,7 +134,7 @@ def test_failure_half_way_restores_the_files_already_written(
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(write, "replace_atomically", fail_second)
+    monkeypatch.setattr(write, "write_atomic", fail_second)
     updates = [
         _confirm("api-price.sonnet-input", "data/facts/prices.yml"),
         _confirm("retries.after-500", "data/facts/retries.yml"),
@@ -153,7 +153,7 @@ def test_replace_keeps_the_file_mode(tmp_path: Path) -> None:
     target = tmp_path / "a.yml"
     target.write_text("a: 1\n")
     target.chmod(0o640)
-    write.replace_atomically(target, b"a: 2\n")
+    write.write_atomic(target, b"a: 2\n")
     assert target.read_bytes() == b"a: 2\n"
     assert target.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["a.yml"]

@@ -1,1 +1,1 @@
-"""Tests of khub.disk: the data lock and the cache folder's keys."""
+"""Tests of khub.disk: contained paths, atomic writes, the data lock, cache keys."""

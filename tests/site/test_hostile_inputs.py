@@ -363,12 +363,12 @@ def test_a_series_id_cannot_write_outside(scene: Scene, command: str) -> None:
 ID_CASES: dict[str, tuple[Callable[[Scene], None], str]] = {
     "long-series": (
         lambda s: plant_series(s, LONG),
-        f"{PLANTED}:1: series '{'a' * 36}... is too long for an id (300 characters) "
+        f"{PLANTED}:1: series '{'a' * 55}...' is too long for an id (300 characters) "
         f"(an id has at most {MAX_ID_LENGTH} characters; shorten it)",
     ),
     "long-subject": (
         lambda s: plant_series(s, "planted", "b" * 65),
-        f"{PLANTED}:6: '{'b' * 36}... is too long for an id (65 characters) "
+        f"{PLANTED}:6: '{'b' * 55}...' is too long for an id (65 characters) "
         f"(an id has at most {MAX_ID_LENGTH} characters; shorten it)",
     ),
     "series-index": (
@@ -505,7 +505,7 @@ def test_write_tree_writes_nothing_when_one_path_leaves(
     out = tmp_path / "build" / "docs"
     with pytest.raises(UnsafePathError) as caught:
         write_tree(out, {"index.md": b"home\n", rel: b"planted\n"}, "build/docs")
-    shown = repr(rel) if len(repr(rel)) <= 40 else repr(rel)[:37] + "..."
+    shown = repr(rel if len(rel) <= 58 else rel[:55] + "...")
     assert str(caught.value) == (
         f"build/docs: khub would write {shown}, a path that {fault} "
         "(it must stay inside build/docs; an id or name in the input leaves it)"

@@ -20,8 +20,9 @@ from pathlib import Path
 from khub.check.run import CheckRun, FactOutcome, same_value, updates_for
 from khub.check.writeback import apply_updates
 from khub.data.load import load
-from khub.data.model import FactSet, Licence, Range
+from khub.data.model import FactSet
 from khub.disk.lock import OnWait, data_lock
+from khub.errors import shown
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,8 @@ def rebase(
             kept.append(replace(item, outcome="confirmed", as_of=None))
         else:
             reason = (
-                f"changed in data/ to {_show(fact.value)} while this run checked it "
-                f"(the source said {_show(item.new)})"
+                f"changed in data/ to {shown(fact.value)} while this run checked it "
+                f"(the source said {shown(item.new)})"
             )
             conflicts.append(Conflict(item.fact_id, reason))
     return tuple(kept), conflicts
-
-
-def _show(value: object) -> str:
-    if isinstance(value, Licence):
-        return value.id
-    if isinstance(value, Range):
-        return f"{value.low:g}–{value.high:g}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from khub.disk.atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,8 @@ class HttpCache:
             self.drop(entry.url)
             return
         meta_path, body_path = self._paths(entry.url)
-        self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(body_path, entry.body)
-        _write_atomically(meta_path, json.dumps(_meta(entry), indent=1).encode())
+        write_atomic(body_path, entry.body, durable=False)
+        write_atomic(meta_path, json.dumps(_meta(entry), indent=1).encode(), durable=False)
 
     def drop(self, url: str) -> None:
         """Forget the cached response for `url`, if any."""
@@ -88,12 +88,6 @@ def _meta(entry: CacheEntry) -> dict[str, str | None]:
         "last_modified": entry.last_modified,
         "sha256": _sha256(entry.body),
     }
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
-        handle.write(data)
-    Path(handle.name).replace(path)
 
 
 def _sha256(data: bytes) -> str:

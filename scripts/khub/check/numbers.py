@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from khub.errors import shown
+
 CONVERSIONS: dict[str, float] = {
     "per_token_to_per_million": 1e6,
     "per_thousand_to_per_million": 1e3,
@@ -64,7 +66,7 @@ def parse_number(text: str) -> float:
     normal = _SPACES.sub(" ", _GROUP_SPACE.sub("", text.translate(_MINUS)))
     found = _NUMBER.search(normal)
     if found is None:
-        raise NumberNotFound(f"no number in {_shorten(text)!r}")
+        raise NumberNotFound(f"no number in {shown(' '.join(text.split()))}")
     value = float(found["digits"].replace(",", "") + (found["exp"] or ""))
     value *= _MULTIPLIERS[found["suffix"].lower()] if found["suffix"] else 1.0
     if _is_negative(found):
@@ -92,8 +94,3 @@ def _is_negative(found: re.Match[str]) -> bool:
 def _tidy(value: float) -> float:
     """Round away binary noise such as 15.000000000000002 from a multiplication."""
     return float(f"{value:.{_SIGNIFICANT_DIGITS}g}")
-
-
-def _shorten(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

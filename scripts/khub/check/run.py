@@ -42,12 +42,13 @@ from khub.check.http import (
 )
 from khub.check.numbers import NumberNotFound, convert, parse_number
 from khub.check.spec import CheckSpec, ValueCheck
-from khub.check.writeback import Update, replace_atomically
+from khub.check.writeback import Update
 from khub.data.model import Fact, FactSet, Licence, Range
 from khub.data.problems import ProblemLog
 from khub.data.sanity import Where, check_value
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
-from khub.errors import UsageError
+from khub.errors import UsageError, shown
 
 Outcome = Literal["confirmed", "changed", "not-found", "unreachable", "rejected", "manual"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -347,7 +348,7 @@ def classify(
     share = relative_jump(old, new)
     if share is not None and share > max_jump:
         limit = f"{max_jump:.0%}"
-        return outcome("rejected", new, f"jumps {_share(share)} from {_show(old)}, over {limit}")
+        return outcome("rejected", new, f"jumps {_share(share)} from {shown(old)}, over {limit}")
     return outcome("changed", new)
 
 
@@ -445,14 +446,6 @@ def _share(share: float) -> str:
     return "from zero" if math.isinf(share) else f"{share:.0%}"
 
 
-def _show(value: FactValue) -> str:
-    if isinstance(value, Range):
-        return f"{value.low:g}–{value.high:g}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 # --- fingerprints of manual pages ----------------------------------------------------
 
 
@@ -495,7 +488,7 @@ def _read_state(state: Path) -> dict[str, str]:
 def _write_state(state: Path, pages: dict[str, str]) -> None:
     state.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"version": 1, "pages": dict(sorted(pages.items()))}, indent=1) + "\n"
-    replace_atomically(state, text.encode("utf-8"))
+    write_atomic(state, text.encode("utf-8"))
 
 
 # --- what --apply writes ------------------------------------------------------------

@@ -39,6 +39,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from khub.check.numbers import CONVERSIONS
 from khub.data.record_errors import PROBLEM
+from khub.errors import shown
 
 Loc = tuple[str | int, ...]
 
@@ -60,18 +61,18 @@ def _http_url(url: str) -> str:
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _bad(
-            f"expected an http:// or https:// address, got {_show(url)}",
+            f"expected an http:// or https:// address, got {shown(url)}",
             "write the full address of the page, starting with https://",
         )
     return url
 
 
-def _regex(pattern: str, shown: str | None = None) -> str:
+def _regex(pattern: str, written: str | None = None) -> str:
     try:
         re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as error:
         raise _bad(
-            f"bad regular expression {_show(shown or pattern)} ({_first_line(error)})",
+            f"bad regular expression {shown(written or pattern)} ({_first_line(error)})",
             "escape a literal ( ) [ ] . $ + ? * with a backslash",
         ) from None
     return pattern
@@ -84,7 +85,7 @@ def _selector(selector: str) -> str:
         soupsieve.compile(selector)
     except (soupsieve.SelectorSyntaxError, NotImplementedError, RecursionError) as error:
         raise _bad(
-            f"bad CSS selector {_show(selector)} ({_first_line(error)})",
+            f"bad CSS selector {shown(selector)} ({_first_line(error)})",
             "write a selector such as '#opus .price' or 'table.pricing'",
         ) from None
     return selector
@@ -99,7 +100,7 @@ def _jmespath(expression: str) -> str:
     except (JMESPathError, RecursionError) as error:
         detail = _first_line(error).removeprefix("Invalid jmespath expression: ")
         raise _bad(
-            f"bad JMESPath expression {_show(expression)} ({detail.rstrip(':')})",
+            f"bad JMESPath expression {shown(expression)} ({detail.rstrip(':')})",
             "quote names with spaces or dashes; see jmespath.org/tutorial",
         ) from None
     return expression
@@ -109,7 +110,7 @@ def _conversion(name: str) -> str:
     if name not in CONVERSIONS:
         close = difflib.get_close_matches(name, CONVERSIONS, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(CONVERSIONS)}"
-        raise _bad(f"unknown conversion {_show(name)}", hint)
+        raise _bad(f"unknown conversion {shown(name)}", hint)
     return name
 
 
@@ -121,7 +122,7 @@ def _finite(number: float) -> float:
 
 def _positive(number: float) -> float:
     if not number > 0:
-        raise _bad(f"expected a positive number such as 0.5, got {_show(number)}")
+        raise _bad(f"expected a positive number such as 0.5, got {shown(number)}")
     return number
 
 
@@ -132,7 +133,7 @@ def is_pattern(text: str) -> bool:
 
 def _cell(value: str | int | float) -> str | int | float:
     if isinstance(value, str) and is_pattern(value):
-        _regex(value[1:-1], shown=value)
+        _regex(value[1:-1], written=value)
     elif isinstance(value, float):
         _finite(value)
     return value
@@ -398,7 +399,7 @@ def _named(block: Mapping[Any, Any]) -> list[str]:
 def _not_a_mapping(block: object) -> SpecProblem:
     return SpecProblem(
         (),
-        f"check: expected a mapping with 'url' and a method, got {_show(block)}",
+        f"check: expected a mapping with 'url' and a method, got {shown(block)}",
         "write 'url:' and the method's key on lines of their own, indented under 'check:'",
     )
 
@@ -455,7 +456,7 @@ def _problem(model: type[_Check], block: Mapping[Any, Any], error: ErrorDetails)
     if kind == _BAD:
         return SpecProblem(loc, f"{_where(loc)}: {ctx['message']}", str(ctx.get("hint", "")))
     got = error["input"]
-    message = f"{_where(loc)}: expected {_expected(loc)}, got {_show(got)}"
+    message = f"{_where(loc)}: expected {_expected(loc)}, got {shown(got)}"
     return SpecProblem(loc, message, _type_hint(kind, got))
 
 
@@ -477,14 +478,14 @@ def _header_problem(loc: Loc, kind: str, ctx: Mapping[str, Any]) -> SpecProblem:
     where = _where(loc[:-1])
     if kind == _BAD:
         return SpecProblem(loc, f"{where}: {ctx['message']}", str(ctx.get("hint", "")))
-    return SpecProblem(loc, f"{where}: header {_show(loc[-1])} is not text", "quote it")
+    return SpecProblem(loc, f"{where}: header {shown(loc[-1])} is not text", "quote it")
 
 
 def _unknown_key(model: type[_Check], loc: Loc) -> SpecProblem:
     allowed = _keys_at(model, loc[:-1])
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"remove it; allowed: {', '.join(allowed)}"
-    return SpecProblem(loc, f"{_where(loc[:-1])}: unknown key {_show(loc[-1])}", hint)
+    return SpecProblem(loc, f"{_where(loc[:-1])}: unknown key {shown(loc[-1])}", hint)
 
 
 def _keys_at(model: type[BaseModel], loc: Loc) -> list[str]:
@@ -545,17 +546,3 @@ def _type_hint(kind: str, got: object) -> str:
     if kind == "null":
         return "leave the key out instead"
     return ""
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping" if value else "{}"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    return str(value)

@@ -2,7 +2,7 @@
 
 Every file is edited with ruamel.yaml's round-trip mode, checked (the whole hub is loaded
 from a scratch copy holding the new texts) before anything is written, then replaced
-atomically: a temporary file in the same folder, fsync, `os.replace`. A file whose text
+atomically (`khub.disk.atomic.write_atomic`). A file whose text
 would not change is not touched. If the hub does not load after writing, the original
 bytes are put back and `WriteError` is raised.
 """
@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from khub.data.model import Licence, Range
+from khub.disk.atomic import write_atomic
 from khub.errors import DataError, KhubError
 
 PAUSE_ENV = "KHUB_TEST_PAUSE_AFTER_WRITES"
@@ -207,42 +208,12 @@ def _write_all(root: Path, edits: Sequence[_Edit]) -> None:
     done: list[_Edit] = []
     try:
         for edit in edits:
-            replace_atomically(edit.path, edit.new)
+            write_atomic(edit.path, edit.new)
             done.append(edit)
             if pause_after and len(done) == pause_after:
                 time.sleep(PAUSE_SECONDS)  # test hook: a window in which to kill the process
         load(root, cache=False)
     except (OSError, DataError) as error:
         for edit in done:
-            replace_atomically(edit.path, edit.old)
+            write_atomic(edit.path, edit.old)
         raise WriteError(f"writing data/ failed, originals restored: {error}") from None
-
-
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Replace path's content with data so that readers see the old file or the new, whole."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            shutil.copymode(path, tmp)
-        else:
-            Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -14,16 +14,22 @@ from khub.check.apply import Applied, apply_run
 from khub.check.http import FetchConfig, IPNetwork, Progress
 from khub.check.report import render_json, render_markdown
 from khub.check.run import DEFAULT_MAX_JUMP, CheckOptions, CheckRun, run_check
-from khub.check.writeback import WriteError, replace_atomically
+from khub.check.writeback import WriteError
 from khub.data.load import load
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
 from khub.disk.lock import LockError, waiting_message
-from khub.errors import DataError, KhubError, NotFoundError
+from khub.errors import (
+    ApplyFailedError,
+    CheckDataError,
+    DataError,
+    KhubError,
+    NotFoundError,
+    UsageError,
+)
 
 EXIT_OK = 0
 EXIT_ATTENTION = 1
-EXIT_USAGE = 2
-EXIT_APPLY_FAILED = 3
 
 HELP = """Re-check facts against their sources and report what changed.
 
@@ -219,15 +225,14 @@ def check(
         cache_dir=None if no_cache else cache_root(Path()) / "http",
     )
     options = CheckOptions(root=Path(), max_jump=max_jump, fetch=config, progress=_Bar())
+    ctx.meta["khub.json"] = as_json
     try:
         factset, _ = load(".")
         run = run_check(factset, list(facts), options)
     except DataError as exc:
-        print_problems(exc.problems, as_json=as_json)
-        ctx.exit(EXIT_USAGE)
+        raise CheckDataError(exc.problems) from None
     except NotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
+        raise UsageError(str(exc)) from None
     applied = Applied([], [])
     failure: KhubError | None = None
     if apply_:
@@ -242,8 +247,7 @@ def check(
     for conflict in applied.conflicts:
         click.echo(f"not applied: {conflict}", err=True)
     if failure is not None:
-        click.echo(f"error: {failure}", err=True)
-        ctx.exit(EXIT_APPLY_FAILED)
+        raise ApplyFailedError(str(failure))
     attention = run.needs_attention() or bool(applied.conflicts)
     ctx.exit(EXIT_ATTENTION if attention else EXIT_OK)
 
@@ -262,11 +266,10 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
 
 def _emit(run: CheckRun, applied: list[str], as_json: bool, report_dir: Path | None) -> None:
     if report_dir is not None:
-        report_dir.mkdir(parents=True, exist_ok=True)
         markdown = render_markdown(run, applied)
         document = render_json(run, applied)
-        replace_atomically(report_dir / "check-report.md", markdown.encode("utf-8"))
-        replace_atomically(report_dir / "check-report.json", document.encode("utf-8"))
+        write_atomic(report_dir / "check-report.md", markdown.encode("utf-8"))
+        write_atomic(report_dir / "check-report.json", document.encode("utf-8"))
         click.echo(document if as_json else markdown, nl=False)
     else:
         render = render_json if as_json else render_markdown
@@ -278,8 +281,3 @@ def _emit(run: CheckRun, applied: list[str], as_json: bool, report_dir: Path | N
         f"{counts or 'nothing to check'}{written}",
         err=True,
     )
-
-
-def register(group: click.Group) -> None:
-    """Add `khub check` to the CLI."""
-    group.add_command(check)

@@ -109,9 +109,3 @@ def schema(check: bool) -> None:
         written = schemas.write(Path())
     for path in written:
         click.echo(f"wrote {path}")
-
-
-def register(group: click.Group) -> None:
-    """Add the data commands to the CLI."""
-    for command in (validate, facts, fact, schema):
-        group.add_command(command)

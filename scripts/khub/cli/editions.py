@@ -182,9 +182,3 @@ def _side(spec: str, factset: FactSet) -> Snapshot:
             return edition_snapshot(published[-1])
         return edition_snapshot(find_edition(published, spec))
     return from_git(Path(), spec)
-
-
-def register(group: click.Group) -> None:
-    """Add the edition and diff commands to the CLI."""
-    for command in (edition, editions, diff):
-        group.add_command(command)

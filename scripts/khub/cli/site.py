@@ -139,9 +139,3 @@ def serve(dev_addr: str, today: str | None) -> None:
             stop(server)
     if code != 0:
         raise KhubError(f"mkdocs serve exited with {code}")
-
-
-def register(group: click.Group) -> None:
-    """Add generate, build and serve to the khub command group."""
-    for command in (generate, build, serve):
-        group.add_command(command)

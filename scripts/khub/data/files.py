@@ -18,6 +18,7 @@ from typing import Any
 from khub import __version__
 from khub.data.problems import ProblemLog
 from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
+from khub.disk.atomic import write_atomic
 from khub.disk.paths import read_contained, scan
 from khub.errors import Problem, UnsafePathError
 
@@ -134,9 +135,6 @@ def _store(cache_dir: Path | None, digest: str, blob: bytes) -> None:
     if cache_dir is None:
         return
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{digest}.{os.getpid()}.tmp"
-        tmp.write_bytes(_CACHE_FORMAT + blob)
-        tmp.replace(cache_dir / digest)
+        write_atomic(cache_dir / digest, _CACHE_FORMAT + blob, durable=False)
     except OSError:
         return  # a cache that cannot be written is only slower

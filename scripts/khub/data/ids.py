@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from khub.errors import shown
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 MAX_ID_LENGTH = 64
 
@@ -37,7 +39,6 @@ PAGE_NAMES = frozenset(
 SERIES_PAGE_NAMES = frozenset({"index", "derived"})
 
 _ID = re.compile(ID_PATTERN.removeprefix("^").removesuffix("$"))  # fullmatch: no trailing \n
-_SHOWN = 40
 
 
 def is_id(value: str) -> bool:
@@ -50,12 +51,12 @@ def id_problem(value: str, what: str = "") -> tuple[str, str] | None:
     lead = f"{what} " if what else ""
     if len(value) > MAX_ID_LENGTH:
         return (
-            f"{lead}{quoted(value)} is too long for an id ({len(value)} characters)",
+            f"{lead}{shown(value)} is too long for an id ({len(value)} characters)",
             f"an id has at most {MAX_ID_LENGTH} characters; shorten it",
         )
     if _ID.fullmatch(value) is None:
         return (
-            f"{lead}{quoted(value)} is not a valid id",
+            f"{lead}{shown(value)} is not a valid id",
             f"ids use lower-case letters, digits and hyphens, such as '{suggest(value)}'",
         )
     return None
@@ -83,9 +84,3 @@ def suggest(value: str) -> str:
     """Return an id close to value, for a hint."""
     text = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
     return text[:MAX_ID_LENGTH].rstrip("-") or "model-a"
-
-
-def quoted(value: str) -> str:
-    """Return value quoted for a message, cut short when long."""
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

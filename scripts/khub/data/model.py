@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from khub.check.spec import CheckField, CheckSpec
 from khub.data.ids import ID_PATTERN, MAX_ID_LENGTH
+from khub.errors import shown
 from khub.units import UNITS, Unit
 
 Status = Literal["official", "vendor-reported", "independent", "estimate"]
@@ -43,6 +44,10 @@ class Range(Record):
     low: float
     high: float
 
+    def __str__(self) -> str:
+        """Return the range as a message shows it: 3–5."""
+        return f"{shown(self.low)}–{shown(self.high)}"
+
 
 class Licence(Record):
     """A licence: SPDX id (or LicenseRef-…), its name and the hub's tier for it."""
@@ -50,6 +55,10 @@ class Licence(Record):
     id: str = Field(description="SPDX identifier, or LicenseRef-… where SPDX has none")
     name: str
     tier: str
+
+    def __str__(self) -> str:
+        """Return the licence as a message shows it: its id."""
+        return self.id
 
 
 Value = Annotated[

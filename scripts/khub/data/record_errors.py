@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from khub.data.ids import ID_PATTERN, id_problem
 from khub.data.problems import KeyPath, ProblemLog
+from khub.errors import shown
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
@@ -151,35 +152,35 @@ def _message(detail: ErrorDetails, base: KeyPath) -> str:
     if kind in ("extra_forbidden", "_misspelt"):
         return f"{field}: unknown field"
     if kind == "_no_branch":
-        return f"{field}: expected a number, text, a range or a licence, got {_show(got)}"
+        return f"{field}: expected a number, text, a range or a licence, got {shown(got)}"
     if kind in ("float_parsing", "float_type"):
-        return f"{field}: expected a number, got {_show(got)}"
+        return f"{field}: expected a number, got {shown(got)}"
     if kind.startswith("int_"):
-        return f"{field}: expected a whole number, got {_show(got)}"
+        return f"{field}: expected a whole number, got {shown(got)}"
     if kind.startswith("date"):
-        return f"{field}: expected a date, got {_show(got)}"
+        return f"{field}: expected a date, got {shown(got)}"
     if kind == "literal_error":
-        return f"{field}: {_show(got)} is not one of {', '.join(_choices(ctx))}"
+        return f"{field}: {shown(got)} is not one of {', '.join(_choices(ctx))}"
     if _is_id_error(detail):
-        message, _ = id_problem(str(got)) or (f"{_show(got)} is not a valid id", "")
+        message, _ = id_problem(str(got)) or (f"{shown(got)} is not a valid id", "")
         return message if loc and loc[-1] == "[key]" else f"{field}: {message}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         if not [p for p in loc if p != "[key]"]:
-            return f"expected a mapping of key: value lines at the top level, got {_show(got)}"
-        return f"{field}: expected a mapping of key: value lines, got {_show(got)}"
+            return f"expected a mapping of key: value lines at the top level, got {shown(got)}"
+        return f"{field}: expected a mapping of key: value lines, got {shown(got)}"
     if kind == "list_type":
-        return f"{field}: expected a list, got {_show(got)}"
+        return f"{field}: expected a list, got {shown(got)}"
     if kind == "string_type":
-        return f"{field}: expected text, got {_show(got)}"
+        return f"{field}: expected text, got {shown(got)}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"{field}: {_show(got)} is below the minimum {ctx.get('ge', ctx.get('gt'))}"
+        return f"{field}: {shown(got)} is below the minimum {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"{field}: {_show(got)} is above the maximum {ctx.get('le', ctx.get('lt'))}"
+        return f"{field}: {shown(got)} is above the maximum {ctx.get('le', ctx.get('lt'))}"
     if kind == "value_error":
         text = str(ctx.get("error", detail["msg"])).split("; ")[0]
-        tail = f", got {_show(got)}" if isinstance(got, str) else ""
+        tail = f", got {shown(got)}" if isinstance(got, str) else ""
         return f"{field}: {text}{tail}"
-    return f"{field}: {detail['msg'].lower()}, got {_show(got)}"
+    return f"{field}: {detail['msg'].lower()}, got {shown(got)}"
 
 
 def _hint(model: type[BaseModel], detail: ErrorDetails) -> str:
@@ -264,21 +265,6 @@ def _field(loc: Loc) -> str:
 
 def _choices(ctx: dict[str, Any]) -> list[str]:
     return re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- which fields a record allows, for "did you mean" ---------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from khub.data.model import Bounds, FactRecord, HistoryEntry, Licence, Range, Series
 from khub.data.problems import KeyPath, ProblemLog
+from khub.errors import shown
 from khub.units import Unit
 
 ValueT = float | Range | Licence | str | None
@@ -72,23 +73,23 @@ def check_value(
 def _kind_problem(value: ValueT, unit: Unit, choices: list[str] | None) -> tuple[str, str] | None:
     if unit.numeric and not isinstance(value, (int, float, Range)):
         return (
-            f"'value': expected a number for unit {unit.name}, got {_show(value)}",
+            f"'value': expected a number for unit {unit.name}, got {shown(value)}",
             "use null for unknown",
         )
     if unit.kind in ("text", "enum", "date") and not isinstance(value, str):
         return (
-            f"'value': expected text for unit {unit.name}, got {_show(value)}",
+            f"'value': expected text for unit {unit.name}, got {shown(value)}",
             "quote it, or change the unit",
         )
     if unit.kind == "licence" and not isinstance(value, Licence):
         return (
-            f"'value': expected a licence, got {_show(value)}",
+            f"'value': expected a licence, got {shown(value)}",
             "write {id: MIT, name: MIT License, tier: permissive}",
         )
     if unit.kind == "enum" and choices is not None and value not in choices:
         close = difflib.get_close_matches(str(value), choices, n=1)
         return (
-            f"'value': {_show(value)} is not one of {', '.join(choices)}",
+            f"'value': {shown(value)} is not one of {', '.join(choices)}",
             f"did you mean '{close[0]}'?" if close else "use one of them, or add it to choices",
         )
     if unit.kind == "enum" and choices is None:
@@ -100,7 +101,7 @@ def _kind_problem(value: ValueT, unit: Unit, choices: list[str] | None) -> tuple
             f"did you mean '{close[0]}'?" if close else "use one of them, or add it to choices",
         )
     if unit.kind == "date" and isinstance(value, str) and not _is_date(value):
-        return (f"'value': expected a date, got {_show(value)}", "write dates as YYYY-MM-DD")
+        return (f"'value': expected a date, got {shown(value)}", "write dates as YYYY-MM-DD")
     return None
 
 
@@ -115,35 +116,35 @@ def _number_problems(
     low, high = (value.low, value.high) if isinstance(value, Range) else (value, value)
     if not (math.isfinite(low) and math.isfinite(high)):
         bad = low if not math.isfinite(low) else high
-        shown = ".nan" if math.isnan(bad) else ("-.inf" if bad < 0 else ".inf")
-        log.error(path, keypath, f"value must be a finite number, got {shown}", _NOT_FINITE)
+        written = ".nan" if math.isnan(bad) else ("-.inf" if bad < 0 else ".inf")
+        log.error(path, keypath, f"value must be a finite number, got {written}", _NOT_FINITE)
         return
     if low > high:
-        log.error(path, keypath, f"range low {_num(low)} is above high {_num(high)}", "swap them")
+        log.error(path, keypath, f"range low {shown(low)} is above high {shown(high)}", "swap them")
         return
     if unit.nonnegative and low < 0:
         log.error(
-            path, keypath, f"{unit.name} cannot be negative, got {_num(low)}", "check the sign"
+            path, keypath, f"{unit.name} cannot be negative, got {shown(low)}", "check the sign"
         )
     elif unit.maximum is not None and high > unit.maximum:
         log.error(
             path,
             keypath,
-            f"{unit.name} cannot exceed {_num(unit.maximum)}, got {_num(high)}",
+            f"{unit.name} cannot exceed {shown(unit.maximum)}, got {shown(high)}",
             "a share is at most 100%",
         )
     elif bounds and bounds.min is not None and low < bounds.min:
         log.error(
             path,
             keypath,
-            f"value {_num(low)} is below its bound {_num(bounds.min)}",
+            f"value {shown(low)} is below its bound {shown(bounds.min)}",
             "check the value, or widen bounds if it is real",
         )
     elif bounds and bounds.max is not None and high > bounds.max:
         log.error(
             path,
             keypath,
-            f"value {_num(high)} is above its bound {_num(bounds.max)}",
+            f"value {shown(high)} is above its bound {shown(bounds.max)}",
             "check the value, or widen bounds if it is real",
         )
 
@@ -198,17 +199,3 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
-
-
-def _show(value: object) -> str:
-    if isinstance(value, Range):
-        return "a range"
-    if isinstance(value, Licence):
-        return "a licence"
-    if isinstance(value, float):
-        return _num(value)
-    return repr(value) if isinstance(value, str) else str(value)

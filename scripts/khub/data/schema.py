@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from khub.calc.spec import CalculatorsFile
-from khub.check.writeback import replace_atomically
 from khub.data.decision_rules import RulesFile
 from khub.data.model import DerivedFile, Series, Slug, Source
 from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.atomic import write_atomic
 from khub.disk.paths import read_contained, safe_output_path
 from khub.errors import UnsafePathError
 
@@ -67,7 +67,7 @@ def write(root: Path) -> list[str]:
     for name in stale(root):
         path = safe_output_path(root, name, ".")
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(path, render(schemas()[path.name]).encode("utf-8"))
+        write_atomic(path, render(schemas()[path.name]).encode("utf-8"))
         written.append(name)
     return written
 

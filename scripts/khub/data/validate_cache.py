@@ -17,6 +17,7 @@ from typing import NoReturn
 from khub import __version__
 from khub.data.files import data_files
 from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root, code_fingerprint
 from khub.disk.paths import read_contained, scan
 from khub.errors import DataError, Problem, UnsafePathError
@@ -98,9 +99,6 @@ def _save(path: Path, problems: list[Problem], summary: Summary | None) -> None:
     )
     doc = {"problems": [p.as_dict() for p in problems], "counts": counts}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(doc), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(doc).encode("utf-8"), durable=False)
     except OSError:
         return

@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from khub.data.ids import quoted
-from khub.errors import Problem, UnsafePathError
+from khub.errors import Problem, UnsafePathError, shown
 
 SOURCE_DIRS = ("content", "templates", "data")
 NAME_MAX = 255
@@ -165,7 +164,7 @@ def safe_output_path(base: Path, rel: str, label: str | None = None) -> Path:
             Problem(
                 folder,
                 0,
-                f"khub would write {quoted(rel)}, a path that {fault}",
+                f"khub would write {shown(rel)}, a path that {fault}",
                 f"it must stay inside {folder}; an id or name in the input leaves it",
             )
         )
@@ -173,10 +172,10 @@ def safe_output_path(base: Path, rel: str, label: str | None = None) -> Path:
     path = base.joinpath(*parts)
     if Path(os.path.realpath(path)) != Path(os.path.realpath(base)).joinpath(*parts):
         link = _first_link(base, parts)
-        shown = _join(folder, "/".join(parts[: (link or 0) + 1]))
+        where = _join(folder, "/".join(parts[: (link or 0) + 1]))
         raise UnsafePathError(
             Problem(
-                shown,
+                where,
                 0,
                 "a symlink where khub writes its output",
                 "remove it; khub writes only into folders it makes itself",

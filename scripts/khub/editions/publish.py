@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
 from khub.data.serialize import frozen_data
 from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text, too_large
+from khub.disk.atomic import write_atomic
 from khub.disk.lock import OnWait, data_lock
 from khub.disk.paths import SOURCE_DIRS, read_contained, safe_output_path
 from khub.editions.snapshot import from_factset
@@ -234,16 +234,7 @@ def _note_data(note: NoteRecord) -> dict[str, Any]:
 
 def write_new(target: Path, blob: bytes) -> None:
     """Write a new file in one step, never over an existing one (a racing publish loses)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, target)  # atomic, and fails if target exists
+        write_atomic(target, blob, exclusive=True)
     except FileExistsError:
         raise KhubError(f"{target}: already exists; another publish got there first") from None
-    finally:
-        tmp.unlink(missing_ok=True)

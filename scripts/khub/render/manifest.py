@@ -10,6 +10,7 @@ from typing import Any
 
 from khub.data.model import Fact, FactSet
 from khub.data.yamlio import MAX_FILE_BYTES
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import code_fingerprint
 from khub.disk.paths import Scan, read_contained
 from khub.render.elements import Freshness, series_index, source_label
@@ -174,7 +175,5 @@ class Manifest:
         entries: dict[str, Any] = {
             k: vars(v) for k, v in sorted(self.entries.items()) if k in modules
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": MANIFEST_FORMAT, "entries": entries}), "utf-8")
-        tmp.replace(self.path)
+        document = json.dumps({"format": MANIFEST_FORMAT, "entries": entries})
+        write_atomic(self.path, document.encode("utf-8"), durable=False)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from khub.disk.atomic import TEMP_SUFFIX
 from khub.disk.paths import contained_file, safe_output_path
 from khub.errors import KhubError
 from khub.render.sanitize import require_enabled
@@ -237,7 +238,7 @@ def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
-            if not str(event.src_path).endswith((".khub-tmp", "~", ".swp")):
+            if not str(event.src_path).endswith((TEMP_SUFFIX, "~", ".swp")):
                 debouncer.trigger()
 
     observer = Observer()

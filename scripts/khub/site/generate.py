@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -13,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from khub.data.load import today_default
 from khub.data.model import FactSet
 from khub.data.settings import load_settings
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
 from khub.disk.paths import Scan, read_contained, safe_output_path, scan
 from khub.errors import DataError, Problem, UnsafePathError
@@ -195,7 +195,7 @@ def write_tree(
         out.mkdir(parents=True, exist_ok=True)
         for rel, path in targets.items():
             if not _same_bytes(path, files[rel]):
-                _write_file(path, files[rel])
+                write_atomic(path, files[rel], durable=False)
                 written.append(rel)
         deleted = _delete_stale(out, files, label)
     except OSError as exc:
@@ -213,20 +213,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
     except FileNotFoundError:
         return False
     return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    """Write data to path in one step, through a fresh temporary file beside it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".khub-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(name).chmod(0o644)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 def _delete_stale(out: Path, files: Mapping[str, bytes], label: str | None) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from khub.check.http import FetchResult, media_type
 from khub.check.numbers import NumberNotFound, convert, parse_number
 from khub.check.spec import ValueCheck
+from khub.errors import shown
 
 if TYPE_CHECKING:  # bs4 and soupsieve cost 0.2 s to import: only HTML checks load them
     from bs4 import BeautifulSoup
@@ -78,7 +79,7 @@ def refine(text: str, regex: str | None) -> tuple[str, int, int]:
         return text, 0, len(text)
     found = search(regex, text)
     if found is None:
-        raise NotFound(f"regex {regex!r} does not match {shorten(text)!r}")
+        raise NotFound(f"regex {shown(regex)} does not match {shown(collapse(text))}")
     start, end = group_span(found)
     return text[start:end], start, end
 
@@ -86,12 +87,6 @@ def refine(text: str, regex: str | None) -> tuple[str, int, int]:
 def collapse(text: str) -> str:
     """Return `text` with every run of whitespace turned into one space, trimmed."""
     return " ".join(text.split())
-
-
-def shorten(text: str, width: int = 60) -> str:
-    """Return `text` collapsed and cut to `width` characters with an ellipsis."""
-    flat = collapse(text)
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def excerpt(text: str, start: int, end: int, width: int = EXCERPT_WIDTH) -> str:

@@ -31,15 +31,16 @@ from __future__ import annotations
 from khub.check.extract._shared import (
     Extraction,
     NotFound,
+    collapse,
     excerpt,
     group_span,
     plain_text,
     search,
-    shorten,
     to_value,
 )
 from khub.check.http import FetchResult, Kind
 from khub.check.spec import TextCheck
+from khub.errors import shown
 
 KIND: Kind = "text"
 
@@ -49,6 +50,8 @@ def extract(spec: TextCheck, fetched: FetchResult) -> Extraction:
     plain = plain_text(fetched)
     found = search(spec.text, plain)
     if found is None:
-        raise NotFound(f"no match for {shorten(spec.text)!r} in the text of {fetched.final_url}")
+        raise NotFound(
+            f"no match for {shown(collapse(spec.text))} in the text of {fetched.final_url}"
+        )
     start, end = group_span(found)
     return Extraction(to_value(plain[start:end], spec), excerpt(plain, start, end), spec.text)
