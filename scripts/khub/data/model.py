@@ -122,6 +122,9 @@ class Series(Record):
     decimals: int | None = Field(default=None, ge=0, le=6)
     bounds: Bounds | None = None
     choices: list[str] | None = Field(default=None, description="allowed enum values or tiers")
+    max_jump: float | None = Field(
+        default=None, gt=0, description="how far a re-check may move its facts' values (share)"
+    )
     facts: dict[Slug, FactRecord]
 
 
