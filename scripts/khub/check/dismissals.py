@@ -47,7 +47,7 @@ class Dismissal(BaseModel):
     sha256: str | None = Field(default=None, description="sha256 of the page it was read from")
     reason: str = Field(min_length=1, description="why the proposal was not taken")
     by: str = Field(min_length=1, description="who dismissed it")
-    on: dt.date = Field(description="when it was dismissed")
+    date: dt.date = Field(description="when it was dismissed")
     until: dt.date | None = Field(default=None, description="raise it again after this date")
 
 
@@ -113,7 +113,7 @@ def apply_dismissals(
     for item in outcomes:
         entry = covering(dismissals, item, day)
         if entry is not None:
-            note = f"dismissed {entry.on.isoformat()} by {entry.by}: {entry.reason}"
+            note = f"dismissed {entry.date.isoformat()} by {entry.by}: {entry.reason}"
             if entry.until is not None:
                 note += f" (until {entry.until.isoformat()})"
             item = replace(item, outcome="dismissed", reason=note, dismissal=entry.reason)
@@ -179,7 +179,7 @@ def dismiss_from_report(
                 sha256=sha,
                 reason=reason.strip(),
                 by=by,
-                on=today,
+                date=today,
                 until=until,
             )
         )
