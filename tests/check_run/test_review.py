@@ -7,6 +7,7 @@ windows) is served on loopback; the next month's list cuts one model's prices by
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from click.testing import Result
 from pytest_httpserver import HTTPServer
 
 from khub.data.load import load
+from khub.render.elements import Freshness, fact_element
 
 from .conftest import FAST, Pages, run_khub
 
@@ -304,6 +306,13 @@ def test_a_dismissal_holds_while_the_source_says_the_same(month: Month) -> None:
     )
     assert again["api-price.atlas-input"]["outcome"] == "changed"
 
+    listed = month.khub("facts", "api-price.atlas-output")
+    assert listed.stdout.rstrip("\n").split("\t")[-1] == (
+        "14.25 dismissed 2026-12-01 by Ed Itor: promotional price until January"
+    )
+    shown = month.khub("fact", "api-price.atlas-output")
+    assert "dismissed: 14.25 dismissed 2026-12-01 by Ed Itor: promotional price" in shown.stdout
+
     month.pages.set("models.json", DECEMBER.replace(b'"0.00001425"', b'"0.000013"'), JSON_TYPE)
     raised = month.report("api-price.*")
     assert raised["api-price.atlas-output"]["outcome"] == "changed"
@@ -368,3 +377,11 @@ def test_a_failing_check_is_recorded_with_the_date_it_began(month: Month) -> Non
         DECEMBER_DAY,
     )
     assert month.fact("swe.gone").value == 10
+    shown = month.khub("fact", "swe.gone", day="2026-12-20")
+    assert "unchecked: could not be re-checked since 2026-12-01\n" in shown.stdout
+    factset, _ = load(month.root, cache=False)
+    element = fact_element(
+        factset.facts["swe.gone"], "10%", "index.md", factset, Freshness(dt.date(2026, 12, 20), 90)
+    )
+    assert "could not be re-checked since 2026-12-01" in element
+    assert ".khub-unchecked" in element and "khub-unchecked-mark" in element

@@ -31,6 +31,7 @@ from khub.errors import DataError
 FILE = Path("data") / "dismissals.yml"
 DISMISSABLE: frozenset[str] = frozenset({"changed", "filled", "rejected", "held"})
 _HEADER = (
+    "# yaml-language-server: $schema=schema/dismissals.schema.json\n"
     "# Proposals of `khub check` that an editor dismissed (`khub dismiss`): a later check\n"
     "# reports the same source value as `dismissed` until `until`, or until the source\n"
     "# gives another value. Remove an entry to raise its proposal again.\n"

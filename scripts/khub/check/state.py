@@ -29,6 +29,7 @@ from khub.errors import DataError
 
 FILE = Path("data") / "check-state.yml"
 _HEADER = (
+    "# yaml-language-server: $schema=schema/check-state.schema.json\n"
     "# Written by `khub check --apply` and `khub accept`: the last check of each fact.\n"
     "# failing_since: the first of the checks in a row that could not read the value.\n"
 )
