@@ -385,3 +385,30 @@ def test_a_failing_check_is_recorded_with_the_date_it_began(month: Month) -> Non
     )
     assert "could not be re-checked since 2026-12-01" in element
     assert ".khub-unchecked" in element and "khub-unchecked-mark" in element
+
+
+def test_accept_without_facts_takes_only_safe_proposals(strict: Month) -> None:
+    strict.report("api-price.*", "context.*")
+    done = strict.khub("accept", "--report", "report")
+    assert done.exit_code == 0, done.output
+    assert done.stdout == (
+        "accepted 2 fact(s): context.atlas, context.mini; wrote data/facts/models.yml\n"
+    )
+    assert strict.fact("api-price.atlas-input").value == 15
+    assert (strict.fact("context.mini").value, strict.fact("context.mini").history) == (
+        128000,
+        (),
+    )
+
+
+def test_accept_of_a_fact_not_in_the_report_is_a_usage_error(month: Month) -> None:
+    month.report("api-price.atlas-output")
+    before = month.data()
+    done = month.khub("accept", "--report", "report", "context.mini")
+    assert (done.exit_code, done.stderr) == (2, "error: context.mini: not in the report\n")
+    missing = month.khub("accept", "--report", "nowhere")
+    assert missing.exit_code == 2
+    assert missing.stderr == (
+        "error: nowhere/check-report.json: no such report (run `khub check --report nowhere`)\n"
+    )
+    assert month.data() == before

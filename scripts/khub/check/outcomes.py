@@ -77,7 +77,7 @@ class CheckRun:
     urls: int
     from_cache: int
     elapsed_s: float
-    max_jump: float
+    max_jump: float | None  # --max-jump; None: each fact's series or unit-kind default
 
     def counts(self) -> dict[str, int]:
         """Return the number of facts per outcome, every outcome listed."""

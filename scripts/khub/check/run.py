@@ -136,7 +136,7 @@ def run_check(
         urls=len(fetched),
         from_cache=sum(1 for r in results if r.from_cache),
         elapsed_s=time.monotonic() - started,
-        max_jump=options.max_jump if options.max_jump is not None else 0.5,
+        max_jump=options.max_jump,
     )
 
 
