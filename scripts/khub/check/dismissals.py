@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,8 @@ from khub.data.model import Range
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
 from khub.data.serialize import value_data
-from khub.data.yamlio import parse
+from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text
+from khub.disk.paths import read_contained
 from khub.errors import DataError
 
 FILE = Path("data") / "dismissals.yml"
@@ -63,10 +65,14 @@ class DismissalsFile(BaseModel):
 def load_dismissals(root: Path) -> list[Dismissal]:
     """Read data/dismissals.yml (none when absent); raise DataError with path:line."""
     path = root / FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
     rel = FILE.as_posix()
-    text = path.read_text(encoding="utf-8")
+    text, problem = read_text(rel, read_contained(root, rel, MAX_FILE_BYTES))
+    if problem is not None:
+        raise DataError([problem])
+    if text is None:
+        return []
     data, problem = parse(rel, text)
     if problem is not None:
         raise DataError([problem])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from khub.check.outcomes import FAILED, FactOutcome
 from khub.check.writeback import replace_atomically
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
-from khub.data.yamlio import parse
+from khub.data.yamlio import MAX_FILE_BYTES, parse, read_text
+from khub.disk.paths import read_contained
 from khub.errors import DataError
 
 FILE = Path("data") / "check-state.yml"
@@ -62,10 +64,14 @@ class CheckStateFile(BaseModel):
 def load_state(root: Path) -> dict[str, FactCheckState]:
     """Read data/check-state.yml (empty when absent); raise DataError with path:line."""
     path = root / FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}
     rel = FILE.as_posix()
-    text = path.read_text(encoding="utf-8")
+    text, problem = read_text(rel, read_contained(root, rel, MAX_FILE_BYTES))
+    if problem is not None:
+        raise DataError([problem])
+    if text is None:
+        return {}
     data, problem = parse(rel, text)
     if problem is not None:
         raise DataError([problem])
