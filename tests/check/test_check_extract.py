@@ -173,10 +173,13 @@ def test_table_parses_magnitudes_with_non_breaking_spaces(benchmarks: FetchResul
 def test_table_refuses_an_ambiguous_row(pricing: FetchResult) -> None:
     spec = check(table={"match": {"Model": "Claude Opus 4.8"}, "column": "Input"})
 
-    with pytest.raises(ExtractError, match=re.escape("2 rows where Model='Claude Opus")) as raised:
+    with pytest.raises(Ambiguous, match=re.escape("2 rows where Model='Claude Opus")) as raised:
         extract(spec, pricing)
 
-    assert not isinstance(raised.value, NotFound)
+    assert raised.value.candidates == [
+        ("table 1, row 1, column 'Input'", "$0.015"),
+        ("table 1, row 2, column 'Input'", "$0.030"),
+    ]
 
 
 @pytest.mark.parametrize(
