@@ -290,13 +290,16 @@ def test_a_dismissal_holds_while_the_source_says_the_same(month: Month) -> None:
         "--reason", "promotional price until January", "--by", "Ed Itor",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert (
-        done.stdout
-        == "dismissed api-price.atlas-output = 14.25 (promotional price until January)\n"
+    assert done.stdout == (
+        "dismissed api-price.atlas-input = 7.65 (promotional price until January)\n"
+        "dismissed api-price.atlas-output = 14.25 (promotional price until January)\n"
     )
     entries = yaml.safe_load((month.root / "data" / "dismissals.yml").read_text("utf-8"))
-    (entry,) = entries["dismissals"]
-    assert entry["fact"] == "api-price.atlas-output" and entry["value"] == 14.25
+    assert [(e["fact"], e["value"]) for e in entries["dismissals"]] == [
+        ("api-price.atlas-input", 7.65),
+        ("api-price.atlas-output", 14.25),
+    ]
+    entry = entries["dismissals"][1]
     assert (entry["by"], entry["date"], len(entry["sha256"])) == ("Ed Itor", DECEMBER_DAY, 64)
 
     again = month.report("api-price.*")
@@ -304,7 +307,7 @@ def test_a_dismissal_holds_while_the_source_says_the_same(month: Month) -> None:
     assert again["api-price.atlas-output"]["reason"] == (
         "dismissed 2026-12-01 by Ed Itor: promotional price until January"
     )
-    assert again["api-price.atlas-input"]["outcome"] == "changed"
+    assert again["api-price.atlas-input"]["outcome"] == "dismissed"  # the group goes whole
 
     listed = month.khub("facts", "api-price.atlas-output")
     assert listed.stdout.rstrip("\n").split("\t")[-1] == (
@@ -315,8 +318,12 @@ def test_a_dismissal_holds_while_the_source_says_the_same(month: Month) -> None:
 
     month.pages.set("models.json", DECEMBER.replace(b'"0.00001425"', b'"0.000013"'), JSON_TYPE)
     raised = month.report("api-price.*")
-    assert raised["api-price.atlas-output"]["outcome"] == "changed"
+    assert raised["api-price.atlas-output"]["outcome"] == "held"  # raised, held by its pair
     assert raised["api-price.atlas-output"]["new"] == pytest.approx(13.0)
+    assert raised["api-price.atlas-output"]["reason"] == (
+        "held: api-price.atlas-input was dismissed "
+        "(dismissed 2026-12-01 by Ed Itor: promotional price until January)"
+    )
 
 
 def test_a_dismissal_lapses_after_its_date(month: Month) -> None:
@@ -412,3 +419,25 @@ def test_accept_of_a_fact_not_in_the_report_is_a_usage_error(month: Month) -> No
         "error: nowhere/check-report.json: no such report (run `khub check --report nowhere`)\n"
     )
     assert month.data() == before
+
+
+def test_dismissing_one_member_dismisses_its_group(month: Month) -> None:
+    month.report("api-price.*")
+    done = month.khub(
+        "dismiss", "--report", "report", "api-price.atlas-output", "--reason", "promo", "--by", "Ed"
+    )
+    assert done.exit_code == 0, done.output
+    assert done.stdout == (
+        "dismissed api-price.atlas-input = 7.65 (promo)\n"
+        "dismissed api-price.atlas-output = 14.25 (promo)\n"
+    )
+    month.pages.set("models.json", DECEMBER.replace(b'"0.00000765"', b'"0.000007"'), JSON_TYPE)
+    found = month.report("api-price.*")
+    assert found["api-price.atlas-output"]["outcome"] == "dismissed"
+    assert (
+        found["api-price.atlas-input"]["outcome"],
+        found["api-price.atlas-input"]["reason"],
+    ) == (
+        "held",
+        "held: api-price.atlas-output was dismissed (dismissed 2026-12-01 by Ed: promo)",
+    )

@@ -5,6 +5,10 @@ it was read from), the reason, who dismissed it, when, and optionally until when
 run reports the same discrepancy as `dismissed` (no attention needed) while the source
 still gives that value and the `until` date has not passed; a different value raises it
 again as changed or rejected.
+
+Dismissing one member of a group (khub.check.plan) dismisses every member that proposes
+a new value, so a group is never taken half; a dismissed member holds the rest of its
+group (khub.check.groups).
 """
 
 from __future__ import annotations
@@ -150,6 +154,15 @@ def schema() -> dict[str, Any]:
     return DismissalsFile.model_json_schema()
 
 
+def _with_groups(items: Sequence[Any], facts: Sequence[str]) -> list[str]:
+    """Return facts and the proposing members of their groups: a group is dismissed whole."""
+    groups = {i.group for i in items if i.fact_id in facts and i.group}
+    members = [
+        i.fact_id for i in items if i.group in groups and i.outcome in DISMISSABLE | {"dismissed"}
+    ]
+    return sorted({*facts, *members})
+
+
 def dismiss_from_report(
     root: Path,
     folder: Path,
@@ -172,7 +185,7 @@ def dismiss_from_report(
     _, items = read_report(folder)
     by_id = {i.fact_id: i for i in items}
     added = []
-    for fid in facts:
+    for fid in _with_groups(items, facts):
         item = by_id.get(fid)
         if item is None:
             raise UsageError(f"{fid}: not in the report")

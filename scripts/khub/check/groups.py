@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from khub.check.outcomes import FactOutcome
 
-HOLDING: frozenset[str] = frozenset({"rejected", "ambiguous", "not-found", "unreachable"})
+HOLDING: frozenset[str] = frozenset(
+    {"rejected", "ambiguous", "dismissed", "not-found", "unreachable"}
+)
 MOVING: frozenset[str] = frozenset({"changed", "filled"})
 
 
