@@ -31,6 +31,13 @@ Refused, with nothing written (exit 1):
 
 Writes under data/'s write lock, atomically; records the evidence (page, sha256, fetch
 time) in data/check-state.yml.
+
+\b
+Exit codes:
+  0  written (or nothing to accept)
+  1  refused: nothing written (the message names each fact and why)
+  2  usage: no report in DIR, a FACT not in it, or one with no value to accept
+  3  the write lock of data/ was not free within $KHUB_LOCK_TIMEOUT seconds
 """
 
 DISMISS_HELP = """Dismiss proposals of a check report: later checks stop raising them.
@@ -40,6 +47,10 @@ reason, who (--by, default `git config user.name` or $USER) and when, in
 data/dismissals.yml. Later `khub check` runs report the same discrepancy as `dismissed`
 (no attention needed) while the source still gives that value and --until has not
 passed; a different value raises it again. Remove an entry to raise it at once.
+
+Dismissing one member of a group dismisses every member proposing a value; while one
+member is dismissed, the others are held. Exit 2 for a FACT not in the report or with no
+proposal, an empty --reason or a past --until; nothing is written then.
 """
 
 
