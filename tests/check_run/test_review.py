@@ -441,3 +441,21 @@ def test_dismissing_one_member_dismisses_its_group(month: Month) -> None:
         "held",
         "held: api-price.atlas-output was dismissed (dismissed 2026-12-01 by Ed: promo)",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reason", " "], "error: --reason is empty: say why the proposal is not taken\n"),
+        (["--reason", "x", "--until", "2026-11-30"], "error: --until 2026-11-30 is in the past\n"),
+        (["--reason", "x", "swe.gone"], "error: swe.gone: not in the report\n"),
+    ],
+)
+def test_a_bad_dismissal_is_refused_writing_nothing(
+    month: Month, args: list[str], message: str
+) -> None:
+    month.report("api-price.atlas-output", "context.atlas")
+    before = month.data()
+    done = month.khub("dismiss", "--report", "report", "context.atlas", *args, "--by", "Ed")
+    assert (done.exit_code, done.stderr) == (2, message)
+    assert month.data() == before
