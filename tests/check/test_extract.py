@@ -11,6 +11,7 @@ import pytest
 
 from khub.check import extract as methods
 from khub.check.extract import (
+    Ambiguous,
     ExtractError,
     Extraction,
     NotFound,
@@ -172,10 +173,13 @@ def test_table_parses_magnitudes_with_non_breaking_spaces(benchmarks: FetchResul
 def test_table_refuses_an_ambiguous_row(pricing: FetchResult) -> None:
     spec = check(table={"match": {"Model": "Claude Opus 4.8"}, "column": "Input"})
 
-    with pytest.raises(ExtractError, match=re.escape("2 rows where Model='Claude Opus")) as raised:
+    with pytest.raises(Ambiguous, match=re.escape("2 rows where Model='Claude Opus")) as raised:
         extract(spec, pricing)
 
-    assert not isinstance(raised.value, NotFound)
+    assert raised.value.candidates == [
+        ("table 1, row 1, column 'Input'", "$0.015"),
+        ("table 1, row 2, column 'Input'", "$0.030"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -248,7 +252,7 @@ def test_json_keeps_text_when_number_is_false(leaderboard: FetchResult) -> None:
     [
         ("leaderboards[?name=='Full'] | [0].results", NotFound, "matched nothing"),
         (VERIFIED.format(model="MiniMax M2.5") + ".cost", NotFound, "matched nothing"),
-        ("leaderboards[1].results[].resolved", ExtractError, "matched 3 values; narrow it"),
+        ("leaderboards[1].results[].resolved", Ambiguous, "matched 3 different values ("),
         (VERIFIED.format(model="Gemini 3.1 Pro"), ExtractError, "matched an object (name,"),
         (VERIFIED.format(model="Gemini 3.1 Pro") + ".verified", ExtractError, "expected a number"),
     ],
@@ -314,9 +318,10 @@ def test_every_method_documents_every_option(name: str) -> None:
 
     assert doc.startswith(f"{name}: ")
     assert "Example::" in doc
-    for option in set(options) - {"url", "max_jump"}:  # documented once, in the package
+    for option in set(options) - {"url", "max_jump", "group"}:  # documented in the package
         assert f"``{option}``" in doc, f"{name}: option {option!r} is not documented"
     assert "``max_jump``" in (methods.__doc__ or "")
+    assert "``group``" in (methods.__doc__ or "")
 
 
 @pytest.mark.parametrize(

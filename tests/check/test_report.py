@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from khub.check.report import cell, render_json, render_markdown, show
-from khub.check.run import CheckRun, Evidence, FactOutcome
+from khub.check.run import OUTCOMES, CheckRun, Evidence, FactOutcome
 from khub.data.model import Licence, Range
 
 WHEN = dt.datetime(2026, 7, 15, 9, 30, 5, tzinfo=dt.UTC)
@@ -47,14 +47,7 @@ def test_every_table_row_has_as_many_cells_as_its_header() -> None:
     for row in rows:
         cells = row.replace("\\|", "").count("|") - 1
         header = 2 if row.startswith(("| outcome", "| confirmed", "| changed |")) else 9
-        if row.split(" | ")[0] in (
-            "| confirmed",
-            "| changed",
-            "| rejected",
-            "| not-found",
-            "| unreachable",
-            "| manual",
-        ):
+        if row.split(" | ")[0] in {f"| {name}" for name in OUTCOMES}:
             header = 2
         assert cells == header, row
 

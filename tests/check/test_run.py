@@ -171,7 +171,11 @@ def test_report_lists_the_written_files(applied: Applied) -> None:
     assert applied.report["summary"] == {
         "confirmed": 8,
         "changed": 2,
+        "filled": 0,
         "rejected": 3,
+        "held": 0,
+        "ambiguous": 0,
+        "dismissed": 0,
         "not-found": 6,
         "unreachable": 7,
         "manual": 1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from khub.check import extract as methods
-from khub.check.run import CheckOptions, plan_checks, select_facts
+from khub.check.plan import plan_checks, select_facts
 from khub.data.load import load
 from tests.kit.paths import REPO
 
@@ -23,7 +23,7 @@ def test_every_fact_with_a_source_url_has_a_check() -> None:
 
 def test_every_seed_check_block_is_valid_and_some_are_machine_read() -> None:
     factset, _ = load(REPO, cache=False)
-    plans = plan_checks(factset, select_facts(factset, []), CheckOptions(root=REPO))
+    plans = plan_checks(factset, select_facts(factset, []))
     assert len(plans) == sum(1 for f in factset.facts.values() if f.check is not None)
     extracted = {p.fact.id for p in plans if not methods.is_manual(p.spec)}
     assert {

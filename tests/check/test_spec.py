@@ -215,7 +215,8 @@ BAD = [
             (
                 ("selector",),
                 "check: unknown key 'selector' "
-                "(remove it; allowed: attr, convert, html, max_jump, number, regex, scale, url)",
+                "(remove it; allowed: attr, convert, group, html, max_jump, number, regex, "
+                "scale, url)",
             )
         ],
     ),
@@ -258,7 +259,7 @@ BAD = [
             (
                 ("attr",),
                 "check: unknown key 'attr' "
-                "(remove it; allowed: convert, max_jump, number, scale, text, url)",
+                "(remove it; allowed: convert, group, max_jump, number, scale, text, url)",
             ),
         ],
     ),
@@ -343,7 +344,7 @@ BAD = [
             (
                 ("foo",),
                 "check: unknown key 'foo' "
-                "(remove it; allowed: convert, max_jump, number, regex, scale, table, url)",
+                "(remove it; allowed: convert, group, max_jump, number, regex, scale, table, url)",
             ),
         ],
     ),

@@ -170,7 +170,8 @@ def test_seed_data_accepts_a_change(tmp_path: Path) -> None:
 
 
 def test_updates_never_move_dates_backwards(root: Path) -> None:
-    from khub.check.run import CheckRun, Evidence, FactOutcome, updates_for
+    from khub.check.apply import updates_for
+    from khub.check.run import CheckRun, Evidence, FactOutcome
 
     factset, _ = load(root, cache=False)
     early = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)

@@ -26,6 +26,7 @@ from tests.kit.checkhub import FAST, SOURCES, TODAY, Hub, serve_hub
 
 KHUB = Path(sys.executable).parent / "khub"
 PRICES = "data/facts/prices.yml"
+STATE = "data/check-state.yml"  # each --apply records when it checked
 # The served page moves Sonnet's input price from $3 to $3.3; Haiku's input price changes
 # on the fixture page already. Both facts live in one file.
 SONNET = ("api-price.sonnet-input", 3.0, 3.3)
@@ -100,7 +101,7 @@ def test_two_apply_runs_at_once_keep_both_changes(
     for fid, old, new in (SONNET, HAIKU):
         fact = factset.facts[fid]
         assert (fact.value, [h.value for h in fact.history]) == (new, [old]), fid
-    assert _changed(before, hub.snapshot()) == [PRICES]
+    assert _changed(before, hub.snapshot()) == [STATE, PRICES]
     assert _leftovers(hub.root) == []
 
 
@@ -122,7 +123,7 @@ def test_a_writer_waits_for_the_lock_then_applies(tmp_path: Path, server: HTTPSe
         stream.close()
     stderr = "".join(lines)
     assert "wrote 1 file(s)" in stderr and "Traceback" not in stderr
-    assert _changed(before, hub.snapshot()) == [PRICES]
+    assert _changed(before, hub.snapshot()) == [STATE, PRICES]
     assert _leftovers(hub.root) == []
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from khub.check.evidence import Evidence
 from khub.cli.main import main
 from khub.data.model import FrozenFact
 from khub.editions.diff import diff
-from khub.editions.pr_report import Evidence, load_evidence, render_markdown, render_text
+from khub.editions.pr_report import load_evidence, render_markdown, render_text
 from khub.editions.snapshot import ClaimState, Note, Snapshot, SourceRef
+from khub.errors import UsageError
 from tests.kit.editions import edit_facts
 from tests.kit.git import commit_all
 
@@ -108,7 +112,12 @@ def test_markdown_report_renders_as_gfm_with_one_row_per_changed_fact() -> None:
     a, b = _pair()
     evidence = {
         "s.up": Evidence(
-            "https://board.example/x", 200, "2026-07-01T10:00:00+00:00", "ab" * 32, "Up | 84.0 %"
+            "https://board.example/x",
+            "https://board.example/x",
+            200,
+            dt.datetime(2026, 7, 1, 10, tzinfo=dt.UTC),
+            "ab" * 32,
+            "Up | 84.0 %",
         )
     }
     text = render_markdown(diff(a, b), {"mod": frozenset({"s.up", "lead"})}, a.sources, evidence)
@@ -169,32 +178,12 @@ def test_text_report_lists_each_kind() -> None:
     assert "  * mod: s.up" in text
 
 
-def test_evidence_reports_in_both_shapes(tmp_path: Path) -> None:
+def test_evidence_report_of_another_shape_is_refused(tmp_path: Path) -> None:
     flat = tmp_path / "flat.json"
     flat.write_text(json.dumps({"s.up": {"url": "https://x.example/", "sha256": "f" * 64}}))
-    listed = tmp_path / "listed.json"
-    listed.write_text(
-        json.dumps(
-            {
-                "outcomes": [
-                    {
-                        "fact_id": "s.up",
-                        "evidence": {
-                            "url": "https://x.example/",
-                            "final_url": "https://x.example/final",
-                            "status": 200,
-                            "fetched_at": "2026-07-01T00:00:00Z",
-                            "excerpt": "84",
-                        },
-                    }
-                ]
-            }
-        )
-    )
-    assert load_evidence(flat)["s.up"].sha256 == "f" * 64
-    assert load_evidence(listed)["s.up"] == Evidence(
-        "https://x.example/final", 200, "2026-07-01T00:00:00Z", None, "84"
-    )
+    with pytest.raises(UsageError) as caught:
+        load_evidence(flat)
+    assert str(caught.value) == f"{flat}: cannot read the evidence report: 'outcomes'"
 
 
 def test_cli_diff_between_editions_in_every_format(hub3: Path) -> None:
@@ -254,13 +243,10 @@ def test_cli_diff_names_the_revision_of_broken_base_data(hub3: Path) -> None:
 
 
 def test_evidence_from_the_recheck_report(tmp_path: Path) -> None:
-    import datetime as dt
-
     from khub.check.report import render_json as check_json
     from khub.check.run import CheckRun, FactOutcome
-    from khub.check.run import Evidence as CheckEvidence
 
-    seen = CheckEvidence(
+    seen = Evidence(
         "https://board.example/x",
         "https://board.example/x/final",
         200,
@@ -282,11 +268,7 @@ def test_evidence_from_the_recheck_report(tmp_path: Path) -> None:
     report = tmp_path / "check-report.json"
     report.write_text(check_json(run))
     found = load_evidence(report)
-    assert found == {
-        "s.up": Evidence(
-            "https://board.example/x/final", 200, "2026-07-01T09:30:00+00:00", "c" * 64, "Up 84.0"
-        )
-    }
+    assert found == {"s.up": seen}  # check-report.json's evidence reads back as it was
     a, b = _pair()
     (table,) = _tables(GFM.parse(render_markdown(diff(a, b), {}, a.sources, found)))
     row = next(r for r in table if r[0] == "`s.up`")

@@ -7,13 +7,18 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from khub.check.run import CheckRun, Evidence, FactOutcome, FactValue
+from khub.check.evidence import Evidence
+from khub.check.outcomes import CheckRun, FactOutcome, FactValue
 from khub.data.serialize import value_data
 
 FORMAT_VERSION = 1
 _TITLES: tuple[tuple[str, str, str], ...] = (
     ("changed", "Changed", "new values, written with `--apply`; review the evidence"),
+    ("filled", "Filled", "facts without a value that the source now gives: new"),
     ("rejected", "Rejected", "values the source gives that khub refuses to write"),
+    ("held", "Held", "valid changes whose group has a refused member: none of it is written"),
+    ("ambiguous", "Ambiguous", "the check matched several different values"),
+    ("dismissed", "Dismissed", "proposals an editor dismissed; the source still says so"),
     ("not-found", "Not found", "the page was read but the value is not where the check looks"),
     ("unreachable", "Unreachable", "the source could not be fetched"),
     ("manual", "Manual", "no extractor: an editor compares the page by hand"),
@@ -47,21 +52,16 @@ def outcome_data(item: FactOutcome) -> dict[str, Any]:
         "as_of": item.as_of.isoformat() if item.as_of else None,
         "reason": item.reason,
         "evidence": evidence_data(item.evidence) if item.evidence else None,
+        "group": item.group,
+        "candidates": [{"path": c.path, "value": c.value} for c in item.candidates],
+        "dismissal": item.dismissal,
+        "data_sha256": item.data_sha256,
     }
 
 
 def evidence_data(evidence: Evidence) -> dict[str, Any]:
-    """Return evidence as JSON-ready data."""
-    return {
-        "url": evidence.url,
-        "final_url": evidence.final_url,
-        "status": evidence.status,
-        "fetched_at": evidence.fetched_at.isoformat(timespec="seconds"),
-        "sha256": evidence.sha256,
-        "excerpt": evidence.excerpt,
-        "locator": evidence.locator,
-        "from_cache": evidence.from_cache,
-    }
+    """Return evidence as JSON-ready data (Evidence.to_json: one contract)."""
+    return evidence.to_json()
 
 
 def _value(value: FactValue) -> Any:

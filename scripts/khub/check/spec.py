@@ -163,6 +163,7 @@ Positive = Annotated[
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
 ]
 Header = Annotated[Text, AfterValidator(_cell)]
+GroupName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Cell = Annotated[str | int | float, AfterValidator(_cell)]
 
 
@@ -219,7 +220,12 @@ class ValueCheck(_Check):
     scale: Number | None = Field(None, description="multiply the number by this factor")
     convert: Conversion | None = Field(None, description="multiply by a named factor instead")
     max_jump: Positive | None = Field(
-        None, description="refuse a new value more than this share away from the old (default 0.5)"
+        None,
+        description="refuse a new value more than this share away from the old "
+        "(defaults: the series' max_jump, then the unit kind's)",
+    )
+    group: GroupName | None = Field(
+        None, description="facts naming the same group are written together or not at all"
     )
 
     @field_validator("scale", "convert")
@@ -512,6 +518,7 @@ _EXPECTED = {
     "scale": "a number such as 1000000",
     "convert": "the name of a conversion",
     "max_jump": "a positive number such as 0.5",
+    "group": "a name such as opus-price (lower case, digits, dashes)",
     "html": "a CSS selector such as '#opus .price'",
     "attr": "an attribute name such as data-price",
     "regex": "a regular expression",

@@ -143,16 +143,17 @@ def _apply(document: Any, update: Update) -> None:
 def _change(record: CommentedMap, update: Update) -> None:
     if update.value is None or update.as_of is None:
         raise WriteError(f"{update.fact_id}: a change needs a value and an as_of date")
-    entry = CommentedMap()
-    entry["value"] = _yaml_value(record.get("value"))
-    entry["from"] = record["as_of"]
-    entry["to"] = update.as_of
-    entry.fa.set_flow_style()
-    history = record.get("history")
-    if history is None:
-        history = CommentedSeq()
-        record.insert(_history_position(record), "history", history)
-    history.append(entry)
+    if record.get("value") is not None:  # a filled fact had no value to keep in history
+        entry = CommentedMap()
+        entry["value"] = _yaml_value(record.get("value"))
+        entry["from"] = record["as_of"]
+        entry["to"] = update.as_of
+        entry.fa.set_flow_style()
+        history = record.get("history")
+        if history is None:
+            history = CommentedSeq()
+            record.insert(_history_position(record), "history", history)
+        history.append(entry)
     record["value"] = _yaml_value(update.value)
     record["as_of"] = update.as_of
 

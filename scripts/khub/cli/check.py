@@ -13,7 +13,7 @@ from khub.check import extract as methods
 from khub.check.apply import Applied, apply_run
 from khub.check.http import FetchConfig, IPNetwork, Progress
 from khub.check.report import render_json, render_markdown
-from khub.check.run import DEFAULT_MAX_JUMP, CheckOptions, CheckRun, run_check
+from khub.check.run import CheckOptions, CheckRun, run_check
 from khub.check.writeback import WriteError
 from khub.data.load import load
 from khub.disk.atomic import write_atomic
@@ -46,8 +46,19 @@ Outcomes (one per fact):
                --apply moves `verified` to the fetch date
   changed      the source gives a new valid value; --apply writes it with a history record
                {value: old, from: old as_of, to: fetch date} and new as_of and verified
-  rejected     the new value fails validation (unit, choices, bounds) or jumps by more than
-               --max-jump (share of the old value; per fact `check.max_jump`): never written
+  filled       the fact had `value: null` and the source gives one; --apply writes it
+               (no history record: there was no value before)
+  rejected     the new value fails validation (unit, choices, bounds) or moves by more than
+               its max_jump (check.max_jump, else the series' max_jump, else --max-jump,
+               else by unit: prices −90%/+100%, token counts −80%/+400%, others 50%); a sign
+               change or a move beyond ×10 is always rejected. Never written by --apply:
+               `khub accept --report DIR FACT` writes the reviewed value
+  held         a valid change whose group (same JSON record or table row of one URL, or the
+               same `group:` name) has a refused or unreadable member: nothing of the group
+               is written; the reason names the member
+  ambiguous    the check matched several different values: each is listed with its path
+  dismissed    an editor dismissed this very source value (`khub dismiss`,
+               data/dismissals.yml); a different value raises it again
   not-found    the page was read but the value is not there: no match, wrong content type,
                undecodable bytes, malformed JSON or HTML
   unreachable  timeout, connection refused, HTTP error after retries (with the status),
@@ -72,13 +83,16 @@ left alone ("not applied", exit 1).
 \b
 Exit codes:
   0  every fact confirmed, changed (applied with --apply) or manual
-  1  some fact rejected, not-found or unreachable (the report lists them; accepted changes
-     are still applied with --apply), or changed by another writer meanwhile
+  1  some fact rejected, held, ambiguous, not-found or unreachable (the report lists them;
+     accepted changes are still applied with --apply), or changed by another writer
   2  usage or data error: unknown fact, fact without a check, invalid data or check block;
      nothing fetched, nothing written
   3  --apply failed; data/ was left or put back as it was
 
-A `check:` block may also set `max_jump: 0.2` (overrides --max-jump for that fact).
+A `check:` block may also set `max_jump: 0.2` (overrides --max-jump for that fact) and
+`group: NAME` (facts of one group are written together or not at all). --apply also
+records each fact's last outcome in data/check-state.yml (failing since when, for a fact
+whose check fails); a run without --apply writes nothing under data/.
 """
 
 
@@ -141,9 +155,10 @@ class _CheckCommand(click.Command):
 @click.option(
     "--max-jump",
     type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_MAX_JUMP,
-    show_default=True,
-    help="Reject a new number that moves by more than this share of the old one.",
+    default=None,
+    help="Reject a new number that moves by more than this share of the old one (default: "
+    "the series' max_jump, else by unit: prices −90%/+100%, token counts −80%/+400%, "
+    "others 50%).",
 )
 @click.option(
     "--workers",
@@ -201,7 +216,7 @@ def check(
     apply_: bool,
     report_dir: Path | None,
     as_json: bool,
-    max_jump: float,
+    max_jump: float | None,
     workers: int,
     per_host: int,
     timeout: float,

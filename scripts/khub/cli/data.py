@@ -6,11 +6,15 @@ import fnmatch
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from khub.clock import today_default
 from khub.errors import DataError, KhubError, Problem
+
+if TYPE_CHECKING:
+    from khub.data.model import FactSet
 
 
 @click.command()
@@ -58,10 +62,22 @@ def facts(pattern: str, as_json: bool) -> None:
         return
     for f in selected:
         value = json.dumps(value_data(f.value), ensure_ascii=False)
+        notes = "; ".join(_check_notes(factset, f.id).values())
         click.echo(
             f"{f.id}\t{value}\t{f.unit.name}\t{f.as_of}\t{f.verified}\t{f.status}\t"
-            f"{f.source or '-'}"
+            f"{f.source or '-'}" + (f"\t{notes}" if notes else "")
         )
+
+
+def _check_notes(factset: FactSet, fid: str) -> dict[str, str]:
+    """Return what the re-checks say about a fact: failing since when, a dismissal."""
+    notes: dict[str, str] = {}
+    since = factset.failing_since.get(fid)
+    if since is not None:
+        notes["unchecked"] = f"could not be re-checked since {since.isoformat()}"
+    if fid in factset.dismissed:
+        notes["dismissed"] = factset.dismissed[fid]
+    return notes
 
 
 @click.command()
@@ -73,7 +89,8 @@ def fact(fact_id: str, as_json: bool) -> None:
     from khub.data.serialize import fact_detail
 
     factset, _ = load(".")
-    detail = fact_detail(find_fact(factset, fact_id), factset)
+    found = find_fact(factset, fact_id)
+    detail = {**fact_detail(found, factset), **_check_notes(factset, found.id)}
     if as_json:
         click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return

@@ -96,6 +96,8 @@ def _lazy_commands() -> dict[str, tuple[str, str]]:
         "editions": ("khub.cli.editions", "editions"),
         "diff": ("khub.cli.editions", "diff"),
         "check": ("khub.cli.check", "check"),
+        "accept": ("khub.cli.review", "accept"),
+        "dismiss": ("khub.cli.review", "dismiss"),
     }
 
 

@@ -36,10 +36,33 @@ def load(
     files = read_all(root, log, cache_dir)
     factset = FactSet(root=str(root), files={f.path: f.sha256 for f in files})
     _build(files, factset, today or today_default(), log, _unparsed_series(root, log))
+    _check_notes(root, factset, today or today_default(), log)
     problems = log.located()
     if log.has_errors:
         raise DataError(problems)
     return factset, problems
+
+
+def _check_notes(root: Path, factset: FactSet, today: dt.date, log: ProblemLog) -> None:
+    """Read what the re-checks left: failing checks and dismissed proposals."""
+    from khub.check.dismissals import load_dismissals
+    from khub.check.state import load_state
+
+    try:
+        state = load_state(root)
+        dismissals = load_dismissals(root)
+    except DataError as error:
+        for problem in error.problems:
+            log.add(problem)
+        return
+    for fid, entry in state.items():
+        if entry.failing_since is not None:
+            factset.failing_since[fid] = entry.failing_since
+    for item in dismissals:
+        if item.until is not None and item.until < today:
+            continue
+        note = f"{item.value} dismissed {item.date.isoformat()} by {item.by}: {item.reason}"
+        factset.dismissed[item.fact] = note + (f" (until {item.until})" if item.until else "")
 
 
 @dataclass

@@ -131,6 +131,9 @@ class Series(Record):
     decimals: int | None = Field(default=None, ge=0, le=6)
     bounds: Bounds | None = None
     choices: list[str] | None = Field(default=None, description="allowed enum values or tiers")
+    max_jump: float | None = Field(
+        default=None, gt=0, description="how far a re-check may move its facts' values (share)"
+    )
     facts: dict[Slug, FactRecord]
 
 
@@ -266,6 +269,9 @@ class FactSet:
     sources: dict[str, Source] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    # from data/check-state.yml and data/dismissals.yml (khub.check.state, .dismissals)
+    failing_since: dict[str, dt.date] = field(default_factory=dict)  # fact id → first failure
+    dismissed: dict[str, str] = field(default_factory=dict)  # fact id → who, when and why
 
     def series_facts(self, series_id: str) -> list[Fact]:
         """Return the facts of one series in file order."""

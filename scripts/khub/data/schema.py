@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from khub.calc.spec import CalculatorsFile
+from khub.check.dismissals import DismissalsFile
+from khub.check.state import CheckStateFile
 from khub.data.decision_rules import RulesFile
 from khub.data.model import DerivedFile, Series, Slug, Source
 from khub.data.yamlio import MAX_FILE_BYTES
@@ -39,6 +41,14 @@ def schemas() -> dict[str, dict[str, Any]]:
         "calculators.schema.json": (
             "khub calculators: inputs, outputs and formulas",
             CalculatorsFile.model_json_schema(),
+        ),
+        "dismissals.schema.json": (
+            "khub dismissed re-check proposals (khub dismiss)",
+            DismissalsFile.model_json_schema(),
+        ),
+        "check-state.schema.json": (
+            "khub last re-check of each fact (khub check --apply, khub accept)",
+            CheckStateFile.model_json_schema(),
         ),
     }
     return {

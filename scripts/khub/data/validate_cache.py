@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -55,6 +56,9 @@ def summarize(root: Path, today: dt.date, cache: bool = True) -> Summary:
     return summary
 
 
+CHECK_FILES = ("data/dismissals.yml", "data/check-state.yml")
+
+
 def _key(root: Path, today: dt.date) -> str:
     digest = hashlib.sha256(f"{__version__}\n{today.isoformat()}\n".encode())
     digest.update(code_fingerprint().encode())  # every module: any of them may change the outcome
@@ -62,6 +66,7 @@ def _key(root: Path, today: dt.date) -> str:
     for problem in (*data.problems, *content.problems):
         digest.update(str(problem).encode() + b"\0")
     rels = [rel for _, rel in data_files(root, set(data.files))] + module_files(content)
+    rels += [rel for rel in CHECK_FILES if os.path.lexists(root / rel)]  # khub.check's files
     for rel in rels:
         digest.update(rel.encode() + b"\0" + _bytes(root, rel))
     return digest.hexdigest()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khub.check.evidence import Evidence
 from khub.data.model import FrozenFact
 from khub.data.serialize import frozen_data
 from khub.editions.diff import ClaimChange, Diff, FactChange
@@ -17,17 +18,6 @@ from khub.units import get_unit
 
 # module → the fact ids its page used, as khub.render.usage.module_usage returns it
 FactUsage = Mapping[str, frozenset[str]]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the re-check saw at a fact's source."""
-
-    url: str | None
-    status: int | str | None = None
-    fetched_at: str | None = None
-    sha256: str | None = None
-    excerpt: str = ""
 
 
 # --- values ---------------------------------------------------------------------------
@@ -112,6 +102,8 @@ def _moved(change: FactChange) -> str:
 def _value_move(change: FactChange) -> str:
     old, new = change.old, change.new
     assert old is not None and new is not None
+    if old.value is None:  # a filled fact: it had no value before
+        return f"new: {show_value(new.value, new.unit)}"
     text = f"{show_value(old.value, old.unit)} → {show_value(new.value, new.unit)}"
     delta = show_change(change)
     return f"{text}, change {delta}" if delta else text
@@ -369,6 +361,8 @@ def _change_cell(change: FactChange) -> str:
     if change.kind in ("added", "removed"):
         return change.kind
     if change.kind == "value":
+        if change.old is not None and change.old.value is None:
+            return "new"
         return show_change(change) or "changed"
     return _moved(change)
 
@@ -385,9 +379,7 @@ def _source_cell(source: str | None, sources: Mapping[str, SourceRef]) -> str:
 def _evidence_cell(ev: Evidence | None) -> str:
     if ev is None:
         return ""
-    parts = []
-    when = f"fetched {ev.fetched_at[:10]}" if ev.fetched_at else "fetched"
-    parts.append(f"[{when}]({ev.url})" if ev.url else when)
+    parts = [f"[fetched {ev.fetched_at.date().isoformat()}]({ev.final_url})"]
     if ev.status is not None:
         parts.append(f"HTTP {ev.status}")
     if ev.sha256:
@@ -414,37 +406,15 @@ def _md_text(text: str) -> str:
 
 
 def load_evidence(path: Path) -> dict[str, Evidence]:
-    """Read a re-check report: {fact: {url, …}} or a list of outcomes with fact ids."""
+    """Read the evidence of a re-check report (`khub check --report`, check-report.json)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        outcomes = doc["outcomes"]
+        found = {
+            str(item["fact"]): Evidence.from_json(item["evidence"])
+            for item in outcomes
+            if isinstance(item.get("evidence"), dict)
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UsageError) as exc:
         raise UsageError(f"{path}: cannot read the evidence report: {exc}") from exc
-    found: dict[str, Evidence] = {}
-    for fid, item in _evidence_items(doc):
-        ev = item.get("evidence", item)
-        if isinstance(ev, dict):
-            found[fid] = Evidence(
-                url=ev.get("final_url") or ev.get("url"),
-                status=ev.get("status"),
-                fetched_at=None if ev.get("fetched_at") is None else str(ev["fetched_at"]),
-                sha256=ev.get("sha256"),
-                excerpt=str(ev.get("excerpt") or ""),
-            )
     return found
-
-
-def _evidence_items(doc: Any) -> Iterable[tuple[str, dict[str, Any]]]:
-    if isinstance(doc, dict):
-        items = [doc[k] for k in ("outcomes", "facts", "results") if isinstance(doc.get(k), list)]
-        if items:
-            yield from _evidence_items(items[0])
-            return
-        for key, value in doc.items():
-            if isinstance(value, dict):
-                yield str(key), value
-    elif isinstance(doc, list):
-        for item in doc:
-            if isinstance(item, dict):
-                fid = item.get("fact_id") or item.get("fact") or item.get("id")
-                if fid:
-                    yield str(fid), item

@@ -14,6 +14,7 @@ from khub.render.escape import md_attr, md_link, md_text
 DERIVED_PAGE = "facts/derived.md"
 STALE_MARK = '<span class="khub-stale-mark" aria-hidden="true">†</span>'
 STALE_TEXT = '<span class="khub-sr"> (stale)</span>'
+UNCHECKED_MARK = '<span class="khub-unchecked-mark" aria-hidden="true">‡</span>'
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,15 @@ def tooltip(fact: Fact, factset: FactSet, freshness: Freshness) -> str:
     ]
     if freshness.is_stale(fact):
         parts.append(f"STALE: not verified in the last {freshness.stale_after_days} days")
+    since = factset.failing_since.get(fact.id)
+    if since is not None:
+        parts.append(unchecked_text(since))
     return "; ".join(parts)
+
+
+def unchecked_text(since: dt.date) -> str:
+    """Return what readers are told about a fact whose source stopped answering."""
+    return f"could not be re-checked since {since.isoformat()}"
 
 
 def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> str:
@@ -110,6 +119,11 @@ def fact_element(fact: Fact, text: str, page: str, factset: FactSet, freshness: 
     """Return the Markdown of one traceable fact: a link with its id, tooltip and stale mark."""
     classes = ".khub-fact .khub-stale" if freshness.is_stale(fact) else ".khub-fact"
     mark = STALE_MARK + STALE_TEXT if freshness.is_stale(fact) else ""
+    since = factset.failing_since.get(fact.id)
+    if since is not None:
+        classes += " .khub-unchecked"
+        mark += f'{UNCHECKED_MARK}<span class="khub-sr"> ({unchecked_text(since)})</span>'
+
     title = md_attr(tooltip(fact, factset, freshness))
     href = fact_href(fact, page)
     return f'[{md_text(text)}{mark}]({href}){{{classes} data-fact-id="{fact.id}" title="{title}"}}'

@@ -84,6 +84,8 @@ def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
         assert old is not None
         return f"No longer tracked: {name} (was {_escape(_show(change.id, old, factset))})."
     assert old is not None and new is not None
+    if change.kind == "value" and old.value is None:  # filled: it had no value before
+        return f"New: {name}, {_escape(_show(change.id, new, factset))}."
     if change.kind == "value":
         before, after = _show(change.id, old, factset), _show(change.id, new, factset)
         return f"{name}: {_escape(before)} → {_escape(after)}."

@@ -20,8 +20,8 @@ Each method module (``html``, ``table``, ``json``, ``text`` …) documents its o
 its docstring and defines ``KIND`` (what content it needs: html, json or text) and
 ``extract(spec, fetched) -> Extraction``, where ``spec`` is the method's typed model from
 ``khub.check.spec``: the loader validated it, so extraction never parses the block again.
-Every method also takes ``max_jump`` (see ``khub check --help``). Adding a method is
-adding its model to ``khub.check.spec`` and its module to this package.
+Every method also takes ``max_jump`` and ``group`` (see ``khub check --help``). Adding a
+method is adding its model to ``khub.check.spec`` and its module to this package.
 """
 
 from __future__ import annotations
@@ -31,11 +31,18 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Protocol, cast
 
-from khub.check.extract._shared import ExtractError, Extraction, NotFound, SpecError
+from khub.check.extract._shared import (
+    Ambiguous,
+    ExtractError,
+    Extraction,
+    NotFound,
+    SpecError,
+)
 from khub.check.http import FetchResult, Kind
 from khub.check.spec import EXTRACTING, CheckSpec, ManualCheck, ValueCheck
 
 __all__ = [
+    "Ambiguous",
     "ExtractError",
     "Extraction",
     "Method",

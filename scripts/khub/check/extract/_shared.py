@@ -42,6 +42,14 @@ class NotFound(ExtractError):
     """The source no longer holds what the spec points at."""
 
 
+class Ambiguous(ExtractError):
+    """The locator matched several different values: `candidates` lists (path, value)."""
+
+    def __init__(self, reason: str, candidates: list[tuple[str, float | str]]) -> None:
+        super().__init__(reason)
+        self.candidates = candidates
+
+
 class SpecError(ExtractError):
     """The check spec asks for something extraction cannot do (a manual check's value)."""
 

@@ -5,9 +5,13 @@ Options of the fact's ``check`` block:
 ``json`` (required)
     A JMESPath expression (https://jmespath.org) that selects exactly one value.
     Example: ``json: "leaderboards[?name=='Verified'] | [0].results[?name=='Claude
-    Opus 4.8'] | [0].resolved"``. A list holding one value (also nested, as filter
-    projections give: ``[[88.6]]``) is unwrapped; nothing, null, an empty list, several
-    values or an object are errors. Quote names with spaces or dashes: ``"data"."gpt-5"``.
+    Opus 4.8'] | [0].resolved"``. A list holding one value, or the same value several
+    times (also nested, as filter projections give: ``[[88.6]]``), is unwrapped; nothing,
+    null, an empty list or an object are not-found. Several different values are
+    `ambiguous`: the report lists each with its path; narrow the filter until it matches
+    one entry. A final ``| [0]`` does not hide that: when the expression before it matches
+    different values, the outcome is still ambiguous. Quote names with spaces or dashes:
+    ``"data"."gpt-5"``.
 ``number``
     ``true`` (default): the value must be a JSON number, or a string holding one as
     printed (``"80.2%"``, ``"$15"``); ``false``: keep the value as text.
@@ -35,6 +39,7 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 
 from khub.check.extract._shared import (
+    Ambiguous,
     ExtractError,
     Extraction,
     NotFound,
@@ -47,11 +52,15 @@ from khub.check.spec import JsonCheck
 
 KIND: Kind = "json"
 _LAST_FIELD = re.compile(r'\.\s*([A-Za-z_][A-Za-z0-9_]*|"[^"]+")\s*$')
+_FIRST = re.compile(r"\|\s*\[\s*0\s*\]\s*$")
 
 
 def extract(spec: JsonCheck, fetched: FetchResult) -> Extraction:
     """Return the single value the spec's JMESPath expression selects in `fetched`."""
     document = _load(fetched)
+    first = _FIRST.search(spec.path)
+    if first is not None:  # `… | [0]` must not pick one of several different values
+        _no_choice(spec.path[: first.start()].strip(), document)
     found = _single(spec.path, _search(spec.path, document))
     return Extraction(_value(found, spec), _context(spec.path, document, found), spec.path)
 
@@ -67,6 +76,16 @@ def _load(fetched: FetchResult) -> Any:
         raise ExtractError("malformed JSON: nested too deeply") from None
 
 
+def _no_choice(path: str, document: Any) -> None:
+    """Raise Ambiguous when path matches several different values; ignore anything else."""
+    try:
+        _single(path, _search(path, document))
+    except Ambiguous:
+        raise
+    except ExtractError:
+        pass
+
+
 def _search(path: str, document: Any) -> Any:
     try:
         return jmespath.search(path, document)
@@ -80,13 +99,32 @@ def _single(path: str, found: Any) -> Any:
     if found is None or found == []:
         raise NotFound(f"{path!r} matched nothing")
     if isinstance(found, list):
-        raise ExtractError(
-            f"{path!r} matched {len(found)} values; narrow it with a filter or '| [0]'"
+        candidates = _leaves(path, found)
+        distinct = {json.dumps(v, sort_keys=True) for _, v in candidates}
+        if len(distinct) == 1:
+            return candidates[0][1]
+        shown = ", ".join(f"{v} at {p}" for p, v in candidates[:6])
+        raise Ambiguous(
+            f"{path!r} matched {len(candidates)} different values ({shown}); "
+            "narrow the filter until it matches one entry",
+            [(p, v if isinstance(v, str) else json.dumps(v)) for p, v in candidates],
         )
     if isinstance(found, dict):
         keys = ", ".join(list(found)[:5])
         raise ExtractError(f"{path!r} matched an object ({keys}); add the field to read")
     return found
+
+
+def _leaves(path: str, found: list[Any]) -> list[tuple[str, Any]]:
+    """Return every value of a (nested) list with a JMESPath expression that selects it."""
+    leaves: list[tuple[str, Any]] = []
+    for index, item in enumerate(found):
+        where = f"{path} | [{index}]"
+        if isinstance(item, list):
+            leaves.extend(_leaves(where, item))
+        elif item is not None:
+            leaves.append((where, item))
+    return leaves
 
 
 def _value(found: Any, spec: JsonCheck) -> float | str:

@@ -45,7 +45,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 
 from khub.check.extract._shared import (
-    ExtractError,
+    Ambiguous,
     Extraction,
     NotFound,
     collapse,
@@ -125,13 +125,24 @@ def _cell(spec: TableCheck, label: str, header: Row, body: list[Row]) -> Extract
     rows = [row for row in body if all(_matches(row[i], value) for i, value in match.items())]
     if not rows:
         raise NotFound(f"{label}: no row where {condition}")
-    if len(rows) > 1:
-        raise ExtractError(f"{label}: {len(rows)} rows where {condition}; add a header to 'match'")
+    if len({row[column] for row in rows}) > 1:
+        raise _ambiguous(
+            label, condition, where.column, [(body.index(r) + 1, r[column]) for r in rows]
+        )
     kept, _, _ = refine(rows[0][column], spec.regex)
     line = " | ".join(f"{name}: {text}" for name, text in zip(header, rows[0], strict=True) if text)
     context = excerpt_around(line, f"{header[column]}: {rows[0][column]}")
     locator = f"{label}, row where {condition}, column {where.column!r}"
     return Extraction(to_value(kept, spec), context, locator)
+
+
+def _ambiguous(label: str, condition: str, column: str, cells: list[tuple[int, str]]) -> Ambiguous:
+    """Return the error of several rows that match and give different values."""
+    shown = ", ".join(f"{text!r} in row {number}" for number, text in cells)
+    return Ambiguous(
+        f"{label}: {len(cells)} rows where {condition} ({shown}); add a header to 'match'",
+        [(f"{label}, row {number}, column {column!r}", text) for number, text in cells],
+    )
 
 
 def _find(row: Row, pattern: str) -> int | None:
