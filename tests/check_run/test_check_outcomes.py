@@ -183,19 +183,17 @@ def test_report_lists_the_written_files(applied: Applied) -> None:
 def test_markdown_report_starts_with_the_summary(applied: Applied) -> None:
     lines = applied.markdown.splitlines()
     assert lines[0] == f"## khub check, {TODAY}"
-    assert lines[2:4] == ["| outcome | facts |", "|---|---:|"]
+    assert lines[2] == (
+        "**27 facts from 22 URLs, 16 need attention**: 3 rejected, 6 not-found, "
+        "7 unreachable, 8 confirmed, 2 changed, 1 manual."
+    )
     headings = [line for line in lines if line.startswith("### ")]
-    assert headings == [
-        "### Changed (2)",
-        "### Rejected (3)",
-        "### Not found (6)",
-        "### Unreachable (7)",
-        "### Manual (1)",
-        "### Confirmed (8)",
-    ]
+    assert headings == ["### Needs attention (16)", "### Other facts (11)"]
     gemini = next(line for line in lines if line.startswith("| `swe-verified.gemini`"))
-    assert "| 80.6 | 81.4 |" in gemini
-    assert re.search(r"\| `[0-9a-f]{12}` \|", gemini), "the body's sha256 is shown"
+    assert "| 80.6 → 81.4 % | +0.993% |" in gemini
+    assert "`json: leaderboards[?name=='Verified'] \\| [0].results" in gemini
+    board = next(line for line in lines if "/leaderboard.json)" in line)
+    assert re.search(r"\(3 facts\): HTTP 200, fetched \S+Z, sha256 `[0-9a-f]{12}`$", board)
 
 
 def _changed_lines(applied: Applied, name: str) -> tuple[list[str], list[str]]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from khub.check import extract as methods
+from khub.check.cache import parse_session
 from khub.check.extract import ExtractError, Extraction, NotFound, SpecError
 from khub.check.http import (
     DecodeFailed,
@@ -157,7 +158,7 @@ def run_check(
     for plan in plans:
         by_url.setdefault(plan.url, []).append(plan)
     outcomes: list[FactOutcome] = []
-    with Fetcher(options.fetch) as fetcher:
+    with Fetcher(options.fetch) as fetcher, parse_session(options.fetch.cache_dir):
 
         def done(progress: Progress) -> None:
             """Classify a URL's facts as soon as it is fetched, while others are in flight."""

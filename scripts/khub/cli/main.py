@@ -96,6 +96,8 @@ def _lazy_commands() -> dict[str, tuple[str, str]]:
         "editions": ("khub.cli.editions", "editions"),
         "diff": ("khub.cli.editions", "diff"),
         "check": ("khub.cli.check", "check"),
+        "review": ("khub.cli.review", "review"),
+        "health": ("khub.cli.health", "health"),
     }
 
 

@@ -26,6 +26,7 @@ PAGE_NAMES = frozenset(
         "facts",
         "feed",
         "feeds",
+        "health",
         "index",
         "notes",
         "search",

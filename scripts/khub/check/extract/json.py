@@ -7,7 +7,10 @@ Options of the fact's ``check`` block:
     Example: ``json: "leaderboards[?name=='Verified'] | [0].results[?name=='Claude
     Opus 4.8'] | [0].resolved"``. A list holding one value (also nested, as filter
     projections give: ``[[88.6]]``) is unwrapped; nothing, null, an empty list, several
-    values or an object are errors. Quote names with spaces or dashes: ``"data"."gpt-5"``.
+    values or an object are errors. A name holding anything but letters, digits and ``_``
+    (a space, ``-``, ``/`` or ``.``) is quoted with double quotes: ``"data"."gpt-5"``;
+    in YAML put the whole expression in single quotes so the double quotes stay:
+    ``json: '"openai/gpt-4o".pricing.prompt'``.
 ``number``
     ``true`` (default): the value must be a JSON number, or a string holding one as
     printed (``"80.2%"``, ``"$15"``); ``false``: keep the value as text.
@@ -29,11 +32,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import jmespath
 from jmespath.exceptions import JMESPathError
+from jmespath.parser import ParsedResult
 
+from khub.check.cache import parse_store
 from khub.check.extract._shared import (
     ExtractError,
     Extraction,
@@ -57,8 +63,13 @@ def extract(spec: JsonCheck, fetched: FetchResult) -> Extraction:
 
 
 def _load(fetched: FetchResult) -> Any:
+    """Return the parsed body, parsed once per run (and not at all after a 304)."""
+    return parse_store().get("json", fetched.sha256, lambda: _parse(fetched.text))
+
+
+def _parse(text: str) -> Any:
     try:
-        return json.loads(fetched.text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ExtractError(
             f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -67,9 +78,15 @@ def _load(fetched: FetchResult) -> Any:
         raise ExtractError("malformed JSON: nested too deeply") from None
 
 
+@lru_cache(maxsize=8192)
+def compiled(path: str) -> ParsedResult:
+    """Return the compiled JMESPath expression `path` (compiled once per process)."""
+    return jmespath.compile(path)
+
+
 def _search(path: str, document: Any) -> Any:
     try:
-        return jmespath.search(path, document)
+        return compiled(path).search(document)
     except JMESPathError as error:
         raise ExtractError(f"JMESPath failed: {' '.join(str(error).split())}") from None
 
@@ -106,7 +123,7 @@ def _context(path: str, document: Any, found: Any) -> str:
     if last is None:
         return shown
     try:
-        parent = jmespath.search(path[: last.start()], document)
+        parent = compiled(path[: last.start()]).search(document)
     except JMESPathError:
         return shown
     while isinstance(parent, list) and len(parent) == 1:
