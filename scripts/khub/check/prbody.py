@@ -25,7 +25,9 @@ _FACT_ID = r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)?"
 _TICK = re.compile(
     rf"^[ \t]*[-*+][ \t]+\[([ xX])\][ \t]+<!-- khub:(accept|dismiss):({_FACT_ID}) -->(.*)$"
 )
-_COMMAND = re.compile(rf"^[ \t]*/khub[ \t]+(accept|dismiss)((?:[ \t]+{_FACT_ID})+)[ \t]*(.*)$")
+_COMMAND = re.compile(
+    rf"^[ \t]*/khub[ \t]+(accept|dismiss)((?:[ \t]+{_FACT_ID}(?=[ \t]|$))+)[ \t]*(.*)$"
+)
 _RUN = re.compile(r"<!-- khub:run:([0-9]{1,20}) -->")
 _REASON = re.compile(r"reason:(.*)$", re.IGNORECASE)
 _MAX_REASON = 300
