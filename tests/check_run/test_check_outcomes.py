@@ -188,7 +188,7 @@ def test_markdown_report_starts_with_the_summary(applied: Applied) -> None:
         "7 unreachable, 8 confirmed, 2 changed, 1 manual."
     )
     headings = [line for line in lines if line.startswith("### ")]
-    assert headings == ["### Needs attention (16)", "### Other facts (11)"]
+    assert headings == ["### Needs attention (16)", "### Other sources (6)"]
     gemini = next(line for line in lines if line.startswith("| `swe-verified.gemini`"))
     assert "| 80.6 → 81.4 % | +0.993% |" in gemini
     assert "`json: leaderboards[?name=='Verified'] \\| [0].results" in gemini
@@ -211,3 +211,14 @@ def _changed_lines(applied: Applied, name: str) -> tuple[list[str], list[str]]:
 def test_every_applied_file_is_still_plain_yaml(applied: Applied) -> None:
     for name, data in applied.after.items():
         assert yaml.safe_load(data) is not None, name
+
+
+def test_the_json_report_of_a_real_run_matches_its_schema(applied: Applied) -> None:
+    import jsonschema
+
+    schema_path = Path(__file__).parent.parent.parent / "data/schema/check-report.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(applied.report, schema)
+    assert applied.report["attention"] == 16
+    assert sum(s["facts"] for s in applied.report["sources"]) == 27

@@ -198,7 +198,7 @@ def test_a_body_with_too_many_attention_rows_says_how_many_it_left_out() -> None
     shown = body.count("<!-- khub:dismiss:")
     assert 0 < shown < 3000
     assert (
-        f"_… and {3000 - shown} more facts needing attention: see [the full report](https://x.test/run)._"
+        f"_… and {3000 - shown:,} more facts needing attention: see [the full report](https://x.test/run)._"
         in body
     )
 

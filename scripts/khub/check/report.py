@@ -240,7 +240,8 @@ def pr_body(doc: Mapping[str, Any], link: str = "", limit: int = BODY_LIMIT) -> 
     full = markdown_from(doc)
     if len(full) <= limit:
         return full
-    where = f"[the full report]({link})" if link else "the full report (check-report.md)"
+    href = link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    where = f"[the full report]({href})" if link else "the full report (check-report.md)"
     note = (
         f"_The full report is {len(full):,} characters, over this body's limit: "
         f"{where} lists every fact; this body keeps the summary and the facts that need "
@@ -248,24 +249,29 @@ def pr_body(doc: Mapping[str, Any], link: str = "", limit: int = BODY_LIMIT) -> 
     )
     lines = [*_head(doc), "", note]
     budget = limit - sum(len(line) + 1 for line in lines) - 1_000
-    lines += _attention_intro(doc) if doc["attention"] else []
-    left = doc["attention"]
-    for url, group in _by_url(o for o in doc["outcomes"] if o["attention"]).items():
+    urgent = [o for o in doc["outcomes"] if o["attention"]]
+    fitted, shown = _fit(urgent, budget)
+    lines += [*_attention_intro(doc), *fitted] if urgent else []
+    if shown < len(urgent):
+        lines += ["", f"_… and {len(urgent) - shown:,} more facts needing attention: see {where}._"]
+    return "\n".join(lines) + "\n"
+
+
+def _fit(items: Sequence[Mapping[str, Any]], budget: int) -> tuple[list[str], int]:
+    """Return the decision rows of as many items as fit in `budget` characters, and how many."""
+    lines: list[str] = []
+    shown = 0
+    for url, group in _by_url(items).items():
         block = ["", _source_line(url, group), ""]
         for item in group:
-            rows = _decision(item)
-            size = sum(len(line) + 1 for line in [*block, *rows])
+            rows = [*block, *_decision(item)]
+            size = sum(len(line) + 1 for line in rows)
             if size > budget:
-                break
+                return lines, shown
             budget -= size
-            lines += block + rows
-            block, left = [], left - 1
-        else:
-            continue
-        break
-    if left:
-        lines += ["", f"_… and {left:,} more facts needing attention: see {where}._"]
-    return "\n".join(lines) + "\n"
+            lines += rows
+            block, shown = [], shown + 1
+    return lines, shown
 
 
 def _head(doc: Mapping[str, Any]) -> list[str]:
@@ -436,11 +442,6 @@ def _link(url: str, final_url: str) -> str:
     label = cell(bare if len(bare) <= 70 else bare[:69] + "…")
     moved = " (redirected)" if final_url != url else ""
     return f"[{label}]({href}){moved}"
-
-
-def show(value: FactValue) -> str:
-    """Return a value as a reader would write it."""
-    return _shown(value_data(value)).replace("\\", "") if value is not None else ""
 
 
 def _num(value: float) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from khub.check.prbody import MAX_BODY, Decisions, commands_to_run, decisions, report_facts
-from khub.check.report import BODY_LIMIT, pr_body
+from khub.check.report import BODY_LIMIT, GITHUB_BODY_LIMIT, pr_body
 from khub.errors import UsageError
 
 REPORT_JSON = "check-report.json"
@@ -60,7 +60,7 @@ def _report(report_dir: Path) -> dict[str, Any]:
 @click.option("--run-id", default="", help="Id of the workflow run holding the report artifact.")
 @click.option(
     "--limit",
-    type=click.IntRange(1000, 65_536),
+    type=click.IntRange(1000, GITHUB_BODY_LIMIT),
     default=BODY_LIMIT,
     show_default=True,
     help="Longest body in characters; a longer report is cut to its needs-attention rows.",
