@@ -70,3 +70,18 @@ def test_a_body_that_does_not_parse_fails_every_fact_with_one_parse() -> None:
         with pytest.raises(ValueError, match="malformed"):
             store.get("json", "cd" * 32, bad)
     assert calls == [1]
+
+
+def test_parsed_copies_unused_for_two_months_are_deleted(tmp_path: Path) -> None:
+    import os
+    import time
+
+    store = cache.ParseStore(tmp_path)
+    store.get("json", "aa" * 32, lambda: [1])
+    store.get("json", "bb" * 32, lambda: [2])
+    old = time.time() - (cache.PARSED_KEEP_DAYS + 1) * 86_400
+    for path in (tmp_path / "parsed").iterdir():
+        os.utime(path, (old, old))
+    cache.ParseStore(tmp_path).get("json", "aa" * 32, lambda: [9])  # read: kept
+    store.prune()
+    assert [p.name for p in (tmp_path / "parsed").iterdir()] == [f"{'aa' * 32}.json.marshal"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -112,6 +114,7 @@ def _sha256(data: bytes) -> str:
 # body's sha256, so a run where the server answers 304 parses nothing.
 
 _PARSED_MAX = 32
+PARSED_KEEP_DAYS = 62  # a parsed copy unused for two monthly runs is deleted
 
 
 @dataclass
@@ -159,9 +162,23 @@ class ParseStore:
         if path is None:
             return _MISSING
         try:
-            return marshal.loads(path.read_bytes())  # noqa: S302 (trusted: see khub.disk.cachedir)
+            value = marshal.loads(path.read_bytes())  # noqa: S302 (trusted: see khub.disk.cachedir)
+            os.utime(path)  # used: kept by `prune`
         except (OSError, EOFError, ValueError, TypeError):
             return _MISSING
+        return value
+
+    def prune(self, now: float | None = None) -> None:
+        """Delete parsed copies that no run has used for PARSED_KEEP_DAYS days."""
+        if self.root is None:
+            return
+        cutoff = (time.time() if now is None else now) - PARSED_KEEP_DAYS * 86_400
+        for path in (self.root / "parsed").glob("*.marshal"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue
 
     def _save(self, kind: str, sha256: str, value: object) -> None:
         path = self._path(kind, sha256)
@@ -198,5 +215,6 @@ def parse_session(cache_dir: Path | None) -> Iterator[ParseStore]:
     previous, _STORE = _STORE, ParseStore(cache_dir)
     try:
         yield _STORE
+        _STORE.prune()
     finally:
         _STORE = previous

@@ -31,8 +31,10 @@ Checks FACT ids (or globs such as 'api-*-price.*'), or every fact with a `check:
 none is given. Each URL is fetched once per run, through an HTTP cache (outside the work
 tree, see khub.disk.cachedir) revalidated with ETag/Last-Modified. The report (Markdown, ready as
 a pull-request body) is printed on stdout; --json prints the JSON report instead;
---report DIR writes both as DIR/check-report.md and DIR/check-report.json. Progress goes
-to stderr.
+--report DIR writes both as DIR/check-report.md and DIR/check-report.json (schema:
+data/schema/check-report.schema.json); `khub review body --report DIR` turns them into a
+pull-request body within GitHub's limit. Progress goes to stderr. As-of and verified
+dates come from KHUB_TODAY when set (else today); fetch times are the real clock.
 
 \b
 Outcomes (one per fact):
