@@ -180,6 +180,7 @@ def test_a_run_of_3000_facts_gets_a_short_body_within_githubs_limit() -> None:
     full = markdown_from(doc)
     body = pr_body(doc, "https://github.com/o/r/actions/runs/7")
     assert len(full) > BODY_LIMIT >= len(body)
+    assert "\n<details><summary>Confirmed (2,994)</summary>\n" in full
     assert "[the full report](https://github.com/o/r/actions/runs/7)" in body
     assert body.count("<!-- khub:accept:") == 6 and "### Needs attention (6)" in body
     assert "Confirmed (" not in body

@@ -30,6 +30,7 @@ from khub.data.serialize import value_data
 FORMAT_VERSION = 1
 GITHUB_BODY_LIMIT = 65_536
 BODY_LIMIT = 60_000
+_INLINE_IDS = 20  # more confirmed ids than this per source are folded in <details>
 QUIET = QUIET_OUTCOMES
 _BLURBS: dict[str, str] = {
     "changed": "new values, written with `--apply`",
@@ -349,7 +350,11 @@ def _others(group: Sequence[Mapping[str, Any]]) -> list[str]:
         lines += ["|---|---|---|---|---:|---|---|", *(_row(o) for o in rows)]
     if confirmed:
         ids = ", ".join(f"`{o['fact']}`" for o in confirmed)
-        lines += ["", f"Confirmed ({len(confirmed):,}): {ids}"]
+        if len(confirmed) <= _INLINE_IDS:
+            lines += ["", f"Confirmed ({len(confirmed):,}): {ids}"]
+        else:  # folded: thousands of ids would bury the rest of the report
+            summary = f"<details><summary>Confirmed ({len(confirmed):,})</summary>"
+            lines += ["", summary, "", ids, "", "</details>"]
     return lines
 
 
