@@ -7,6 +7,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,19 +187,17 @@ def test_report_lists_the_written_files(applied: Applied) -> None:
 def test_markdown_report_starts_with_the_summary(applied: Applied) -> None:
     lines = applied.markdown.splitlines()
     assert lines[0] == f"## khub check, {TODAY}"
-    assert lines[2:4] == ["| outcome | facts |", "|---|---:|"]
+    assert lines[2] == (
+        "**27 facts from 22 URLs, 16 need attention**: 3 rejected, 6 not-found, "
+        "7 unreachable, 8 confirmed, 2 changed, 1 manual."
+    )
     headings = [line for line in lines if line.startswith("### ")]
-    assert headings == [
-        "### Changed (2)",
-        "### Rejected (3)",
-        "### Not found (6)",
-        "### Unreachable (7)",
-        "### Manual (1)",
-        "### Confirmed (8)",
-    ]
+    assert headings == ["### Needs attention (16)", "### Other sources (6)"]
     gemini = next(line for line in lines if line.startswith("| `swe-verified.gemini`"))
-    assert "| 80.6 | 81.4 |" in gemini
-    assert re.search(r"\| `[0-9a-f]{12}` \|", gemini), "the body's sha256 is shown"
+    assert "| 80.6 → 81.4 % | +0.993% |" in gemini
+    assert "`json: leaderboards[?name=='Verified'] \\| [0].results" in gemini
+    board = next(line for line in lines if "/leaderboard.json)" in line)
+    assert re.search(r"\(3 facts\): HTTP 200, fetched \S+Z, sha256 `[0-9a-f]{12}`$", board)
 
 
 def _changed_lines(applied: Applied, name: str) -> tuple[list[str], list[str]]:
@@ -216,3 +215,14 @@ def _changed_lines(applied: Applied, name: str) -> tuple[list[str], list[str]]:
 def test_every_applied_file_is_still_plain_yaml(applied: Applied) -> None:
     for name, data in applied.after.items():
         assert yaml.safe_load(data) is not None, name
+
+
+def test_the_json_report_of_a_real_run_matches_its_schema(applied: Applied) -> None:
+    import jsonschema
+
+    schema_path = Path(__file__).parent.parent.parent / "data/schema/check-report.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(applied.report, schema)
+    assert applied.report["attention"] == 16
+    assert sum(s["facts"] for s in applied.report["sources"]) == 27

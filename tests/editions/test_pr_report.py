@@ -273,3 +273,16 @@ def test_evidence_from_the_recheck_report(tmp_path: Path) -> None:
     (table,) = _tables(GFM.parse(render_markdown(diff(a, b), {}, a.sources, found)))
     row = next(r for r in table if r[0] == "`s.up`")
     assert row[5].startswith("[fetched 2026-07-01](https://board.example/x/final), HTTP 200")
+
+
+def test_impact_leaves_out_facts_only_re_verified() -> None:
+    from khub.editions.pr_report import impact
+
+    a, b = _pair()
+    usage = {"mod": frozenset({"s.seen"}), "other": frozenset({"s.up", "s.seen"})}
+    found = impact(diff(a, b), usage)
+    assert found.modules == {"mod": (), "other": ("s.up",)}, "mod has notes, no moved fact"
+    text = render_markdown(diff(a, b), {"only": frozenset({"s.seen"})}, a.sources)
+    section = text.split("#### Impact", 1)[1].split("####", 1)[0]
+    modules = [ln for ln in section.splitlines() if ln.startswith("- Module")]
+    assert modules == ["- Module **mod**: editorial notes only"]

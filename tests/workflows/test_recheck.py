@@ -59,7 +59,9 @@ def test_check_applies_and_the_report_becomes_the_pr_body(workflow: dict[Any, An
     report_dir = argv[argv.index("--report") + 1]
     assert 'if [ "${code}" -ge 2 ]; then exit "${code}"; fi' in check["run"]
     pull = _step(workflow, "peter-evans/create-pull-request@")
-    assert pull["with"]["body-path"] == f"{report_dir}/check-report.md"
+    assert pull["with"]["body-path"] == "build/pr-body.md"
+    body = next(s for s in _steps(workflow) if "khub review body" in str(s.get("run", "")))
+    assert f"--report {report_dir}" in body["run"]
     assert pull["with"]["add-paths"] == "data/facts/*.yml"
     names = [s.get("run", "") for s in _steps(workflow)]
     assert names.index(check["run"]) < names.index(".venv/bin/khub validate")

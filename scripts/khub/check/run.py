@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from khub.check import extract as methods
+from khub.check.cache import parse_session
 from khub.check.compare import (
     classify,
     new_value,
@@ -117,7 +118,7 @@ def run_check(
     for plan in plans:
         by_url.setdefault(plan.url, []).append(plan)
     outcomes: list[FactOutcome] = []
-    with Fetcher(options.fetch) as fetcher:
+    with Fetcher(options.fetch) as fetcher, parse_session(options.fetch.cache_dir):
 
         def done(progress: Progress) -> None:
             """Classify a URL's facts as soon as it is fetched, while others are in flight."""

@@ -12,7 +12,7 @@ import click
 from khub.check import extract as methods
 from khub.check.apply import Applied, apply_run
 from khub.check.http import FetchConfig, IPNetwork, Progress
-from khub.check.report import render_json, render_markdown
+from khub.check.report import FactNote, notes_for, render_json, render_markdown
 from khub.check.run import CheckOptions, CheckRun, run_check
 from khub.check.writeback import WriteError
 from khub.data.load import load
@@ -37,8 +37,10 @@ Checks FACT ids (or globs such as 'api-*-price.*'), or every fact with a `check:
 none is given. Each URL is fetched once per run, through an HTTP cache (outside the work
 tree, see khub.disk.cachedir) revalidated with ETag/Last-Modified. The report (Markdown, ready as
 a pull-request body) is printed on stdout; --json prints the JSON report instead;
---report DIR writes both as DIR/check-report.md and DIR/check-report.json. Progress goes
-to stderr.
+--report DIR writes both as DIR/check-report.md and DIR/check-report.json (schema:
+data/schema/check-report.schema.json); `khub review body --report DIR` turns them into a
+pull-request body within GitHub's limit. Progress goes to stderr. As-of and verified
+dates come from KHUB_TODAY when set (else today); fetch times are the real clock.
 
 \b
 Outcomes (one per fact):
@@ -258,7 +260,8 @@ def check(
             failure = WriteError("data/ no longer validates, nothing written")
         except (WriteError, LockError) as exc:
             failure = exc
-    _emit(run, applied.files, as_json, report_dir)
+    notes = notes_for(factset, (item.fact_id for item in run.outcomes))
+    _emit(run, applied.files, as_json, report_dir, notes)
     for conflict in applied.conflicts:
         click.echo(f"not applied: {conflict}", err=True)
     if failure is not None:
@@ -279,16 +282,22 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
         raise click.BadParameter(str(exc), param_hint="--allow-network") from None
 
 
-def _emit(run: CheckRun, applied: list[str], as_json: bool, report_dir: Path | None) -> None:
+def _emit(
+    run: CheckRun,
+    applied: list[str],
+    as_json: bool,
+    report_dir: Path | None,
+    notes: dict[str, FactNote],
+) -> None:
     if report_dir is not None:
-        markdown = render_markdown(run, applied)
-        document = render_json(run, applied)
+        markdown = render_markdown(run, applied, notes)
+        document = render_json(run, applied, notes)
         write_atomic(report_dir / "check-report.md", markdown.encode("utf-8"))
         write_atomic(report_dir / "check-report.json", document.encode("utf-8"))
         click.echo(document if as_json else markdown, nl=False)
     else:
         render = render_json if as_json else render_markdown
-        click.echo(render(run, applied), nl=False)
+        click.echo(render(run, applied, notes), nl=False)
     counts = ", ".join(f"{count} {name}" for name, count in run.counts().items() if count)
     written = f"; wrote {len(applied)} file(s)" if applied else ""
     click.echo(

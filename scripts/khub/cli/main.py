@@ -98,6 +98,8 @@ def _lazy_commands() -> dict[str, tuple[str, str]]:
         "check": ("khub.cli.check", "check"),
         "accept": ("khub.cli.review", "accept"),
         "dismiss": ("khub.cli.review", "dismiss"),
+        "review": ("khub.cli.pullrequest", "review"),
+        "health": ("khub.cli.health", "health"),
     }
 
 

@@ -28,6 +28,7 @@ PAGE_NAMES = frozenset(
         "facts",
         "feed",
         "feeds",
+        "health",
         "index",
         "notes",
         "search",

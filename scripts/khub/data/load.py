@@ -12,6 +12,7 @@ from typing import Any
 from khub.clock import today_default
 from khub.data.derive import derive_all, evaluate_claims
 from khub.data.files import DataFile, read_all
+from khub.data.hosts import warn_check_hosts
 from khub.data.ids import id_problem, series_problem
 from khub.data.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.data.problems import ProblemLog
@@ -104,6 +105,7 @@ def _build(
     if any(f.kind == "calculators" for f in files) and not log.has_errors:
         _check_calculators(factset, log)
     _warn_sources(factset, log)
+    warn_check_hosts(factset, log)
 
 
 def _check_rules(factset: FactSet, log: ProblemLog) -> None:

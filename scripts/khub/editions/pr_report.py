@@ -141,8 +141,12 @@ class Impact:
 
 
 def impact(d: Diff, usage: FactUsage) -> Impact:
-    """Return the modules whose facts changed, with the derived figures and claims."""
-    changed = d.changed_ids()
+    """Return the modules whose facts changed, with the derived figures and claims.
+
+    A fact whose only change is `verified` (re-verified, value unchanged) has no impact.
+    """
+    moved = tuple(c for c in (*d.facts, *d.derived) if c.kind != "reverified")
+    changed = {c.id for c in moved}
     modules = {
         module: tuple(sorted(ids & changed))
         for module, ids in sorted(usage.items())
@@ -150,7 +154,8 @@ def impact(d: Diff, usage: FactUsage) -> Impact:
     }
     for note in d.notes_added:
         modules.setdefault(note.module, ())
-    return Impact(dict(sorted(modules.items())), d.derived, d.claims)
+    derived = tuple(c for c in d.derived if c.kind != "reverified")
+    return Impact(dict(sorted(modules.items())), derived, d.claims)
 
 
 # --- text -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from khub.data.health import HEALTH_PAGE, health_page
 from khub.data.model import Fact, FactSet, HistoryEntry, Series, Source
 from khub.data.serialize import fact_detail, source_data
 from khub.data.settings import HubSettings
@@ -267,6 +268,7 @@ def site_pages(
         "index.md": home_page(settings, modules, edition),
         FACT_INDEX: fact_index(factset, by_series),
         SOURCES_PAGE: sources_page(factset, citing, modules),
+        HEALTH_PAGE: health_page(factset, freshness.stale_after_days, freshness.today),
     }
     for sid, series in factset.series.items():
         pages[f"facts/{sid}.md"] = series_page(sid, series, by_series[sid], factset, freshness)

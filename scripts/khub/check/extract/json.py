@@ -11,7 +11,9 @@ Options of the fact's ``check`` block:
     `ambiguous`: the report lists each with its path; narrow the filter until it matches
     one entry. A final ``| [0]`` does not hide that: when the expression before it matches
     different values, the outcome is still ambiguous. Quote names with spaces or dashes:
-    ``"data"."gpt-5"``.
+    ``"data"."gpt-5"``; in YAML put
+    the whole expression in single quotes so the double quotes stay:
+    ``json: '"openai/gpt-4o".pricing.prompt'``.
 ``number``
     ``true`` (default): the value must be a JSON number, or a string holding one as
     printed (``"80.2%"``, ``"$15"``); ``false``: keep the value as text.
@@ -33,11 +35,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import jmespath
 from jmespath.exceptions import JMESPathError
+from jmespath.parser import ParsedResult
 
+from khub.check.cache import parse_store
 from khub.check.extract._shared import (
     Ambiguous,
     ExtractError,
@@ -66,8 +71,13 @@ def extract(spec: JsonCheck, fetched: FetchResult) -> Extraction:
 
 
 def _load(fetched: FetchResult) -> Any:
+    """Return the parsed body, parsed once per run (and not at all after a 304)."""
+    return parse_store().get("json", fetched.sha256, lambda: _parse(fetched.text))
+
+
+def _parse(text: str) -> Any:
     try:
-        return json.loads(fetched.text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ExtractError(
             f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -86,9 +96,15 @@ def _no_choice(path: str, document: Any) -> None:
         pass
 
 
+@lru_cache(maxsize=8192)
+def compiled(path: str) -> ParsedResult:
+    """Return the compiled JMESPath expression `path` (compiled once per process)."""
+    return jmespath.compile(path)
+
+
 def _search(path: str, document: Any) -> Any:
     try:
-        return jmespath.search(path, document)
+        return compiled(path).search(document)
     except JMESPathError as error:
         raise ExtractError(f"JMESPath failed: {' '.join(str(error).split())}") from None
 
@@ -144,7 +160,7 @@ def _context(path: str, document: Any, found: Any) -> str:
     if last is None:
         return shown
     try:
-        parent = jmespath.search(path[: last.start()], document)
+        parent = compiled(path[: last.start()]).search(document)
     except JMESPathError:
         return shown
     while isinstance(parent, list) and len(parent) == 1:
