@@ -3,7 +3,9 @@
 A fact's ``references`` may each carry a ``check`` block (the same models as a fact's own
 ``check``). `plan` lists every reference that has one; `run` fetches their sources through a
 `Fetcher`, extracts each value and compares it with what the reference says the source
-``states``, within the unit's tolerance (`khub.data.agreement`). `coverage` counts the facts
+``states``, within the unit's tolerance (`khub.data.agreement`), or with what it ``reads``
+when the check reads something else than the fact's value (an input of a derivation, the
+clause a text fact paraphrases). `coverage` counts the facts
 whose source has a public URL and how many of them a machine reads (a fact check or a
 reference check with an extracting method).
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from khub.check.extract import ExtractError, extract, is_manual, kind_of
 from khub.check.http import Fetcher, FetchError, FetchResult, Kind
 from khub.check.spec import CheckSpec
-from khub.data.agreement import agrees
+from khub.data.agreement import agrees, same_reading
 from khub.data.model import Fact, FactSet, Licence, Range
 from khub.units import Unit
 
@@ -27,14 +29,15 @@ Value = float | Range | Licence | str | None
 
 @dataclass(frozen=True)
 class ReferenceCheck:
-    """One reference to re-check: which fact, which source, its spec and the value it states."""
+    """One reference to re-check: which fact, which source, its spec and what it should read."""
 
     fact_id: str
     index: int
     source: str
     spec: CheckSpec
-    states: Value
+    expected: Value  # the reference's `reads`, else the value it `states`
     unit: Unit
+    compare_in_unit: bool  # True: compare within the unit's tolerance (no `reads` given)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,15 @@ class Coverage:
 def plan(factset: FactSet) -> list[ReferenceCheck]:
     """Return every reference that has a check spec, in fact order."""
     return [
-        ReferenceCheck(fact.id, n, ref.source, ref.check, ref.states, fact.unit)
+        ReferenceCheck(
+            fact.id,
+            n,
+            ref.source,
+            ref.check,
+            ref.states if ref.reads is None else ref.reads,
+            fact.unit,
+            ref.reads is None,
+        )
         for fact in factset.facts.values()
         for n, ref in enumerate(fact.references)
         if ref.check is not None
@@ -88,8 +99,11 @@ def _outcome(check: ReferenceCheck, fetched: FetchResult | FetchError) -> Refere
         found = extract(check.spec, fetched)
     except ExtractError as error:
         return ReferenceOutcome(check, None, False, error.reason)
-    same = agrees(check.unit, check.states, found.value)
-    reason = "" if same else f"the source now gives {found.value!r}, the reference {check.states!r}"
+    if check.compare_in_unit:
+        same = agrees(check.unit, check.expected, found.value)
+    else:
+        same = same_reading(check.expected, found.value)
+    reason = "" if same else f"the source gives {found.value!r}, the reference {check.expected!r}"
     return ReferenceOutcome(check, found.value, same, reason)
 
 

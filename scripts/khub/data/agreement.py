@@ -6,7 +6,8 @@ A reference *states* the fact's value when the two agree within the unit's toler
 - ``usd…`` prices and costs, ``multiplier``: 0.5% of the fact's value (rounding of list prices);
 - any other number (counts, users, tokens, days): exactly, as an integer would;
 - a range: both ends, each by the rule above;
-- a licence: the same SPDX id (case does not matter), whether stated as text or a licence;
+- a licence: the same SPDX id or name, stated as text or as a licence (case, spaces, dashes
+  and the word "license" do not matter: "Apache 2.0" is Apache-2.0);
 - text and enums: the same words, case and runs of whitespace ignored.
 
 The status a fact's references earn it (`earned_status`): ``estimate`` when the fact is
@@ -43,6 +44,7 @@ class Agreement:
     independent: tuple[str, ...]  # orgs of the agreeing sources that are not the vendor
     vendor_states: bool  # the vendor (or a source relaying it) states the value
     earned: str | None
+    silent_orgs: tuple[str, ...] = ()  # publishers of the sources read that do not state it
 
     @property
     def checked(self) -> bool:
@@ -68,7 +70,7 @@ def agrees(unit: Unit, value: Value, states: Value) -> bool:
             return False
         return _close(unit, value.low, states.low) and _close(unit, value.high, states.high)
     if isinstance(value, Licence) or isinstance(states, Licence):
-        return _licence_id(value).casefold() == _licence_id(states).casefold()
+        return bool(_licence_names(value) & _licence_names(states))
     if isinstance(value, (int, float)) and isinstance(states, (int, float)):
         return _close(unit, float(value), float(states))
     return _words(str(value)) == _words(str(states))
@@ -82,8 +84,26 @@ def _close(unit: Unit, value: float, states: float) -> bool:
     return math.isclose(value, states, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def _licence_id(value: Value) -> str:
-    return value.id if isinstance(value, Licence) else str(value)
+def _licence_names(value: Value) -> set[str]:
+    names = [value.id, value.name] if isinstance(value, Licence) else [str(value)]
+    return {_licence_key(name) for name in names}
+
+
+def _licence_key(name: str) -> str:
+    words = name.casefold().replace("licence", "license").split()
+    kept = "".join(w for w in words if w not in ("license", "agreement"))
+    return "".join(c for c in kept.removeprefix("licenseref-") if c.isalnum())
+
+
+def same_reading(expected: Value, found: float | str) -> bool:
+    """Return True when a check read what a reference expects (numbers to 1 part in 10^6)."""
+    if isinstance(expected, (int, float)) and isinstance(found, (int, float)):
+        return math.isclose(expected, found, rel_tol=1e-6)
+    if isinstance(expected, Licence):
+        return bool(_licence_names(expected) & _licence_names(str(found)))
+    return _words(str(expected)) == _words(str(found)) or _licence_key(
+        str(expected)
+    ) == _licence_key(str(found))
 
 
 def _words(text: str) -> str:
@@ -108,14 +128,26 @@ def judge(fact: Fact, sources: dict[str, Source]) -> Agreement:
         else:
             differ.append(ref)
     earned = _earned(fact.status, bool(independent), vendor_states)
+    silent_orgs = tuple(dict.fromkeys(_publisher(ref, sources) for ref in silent))
     return Agreement(
-        tuple(agree), tuple(differ), tuple(silent), tuple(independent), vendor_states, earned
+        tuple(agree),
+        tuple(differ),
+        tuple(silent),
+        tuple(independent),
+        vendor_states,
+        earned,
+        silent_orgs,
     )
 
 
 def _org(ref: Reference, sources: dict[str, Source]) -> str:
     source = sources.get(ref.source)
     return source.org_id if source is not None else ref.source
+
+
+def _publisher(ref: Reference, sources: dict[str, Source]) -> str:
+    source = sources.get(ref.source)
+    return source.publisher if source is not None else ref.source
 
 
 def _earned(typed: str, independent: bool, vendor_states: bool) -> str | None:
@@ -181,9 +213,9 @@ def summary(fact: Fact, agreement: Agreement) -> str:
     elif agreement.earned == "independent":
         parts.append("stated by an independent source: " + ", ".join(agreement.independent))
     elif agreement.earned == "official":
-        parts.append("stated by the licensor")
+        parts.append("official: stated by the vendor itself")
     elif agreement.earned is None:
         parts.append("no source consulted states it")
-    if agreement.silent and not agreement.agree:
-        parts.append(f"{len(agreement.silent)} source(s) checked do not state it")
+    if agreement.silent_orgs:
+        parts.append("not stated by " + ", ".join(agreement.silent_orgs))
     return "; ".join(parts)

@@ -92,6 +92,10 @@ class Reference(Record):
         default=False,
         description="true: the source repeats the vendor's figure (a price list, a news report)",
     )
+    reads: Value = Field(
+        default=None,
+        description="what the check reads, when not the fact's value (an input, a clause)",
+    )
     retrieved: dt.date | None = Field(default=None, description="when the source was read")
     commit: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{7,40}$", description="git commit of the file read"
@@ -100,7 +104,7 @@ class Reference(Record):
     check: CheckField = Field(default=None, description="how the re-check reads this source")
     note: str | None = None
 
-    @field_validator("states", mode="before")
+    @field_validator("states", "reads", mode="before")
     @classmethod
     def _no_bool(cls, value: Any) -> Any:
         return _refuse_bool(value)
