@@ -12,7 +12,7 @@ from khub.check.references import coverage
 from khub.data.agreement import agrees, judge
 from khub.data.load import load
 from khub.data.model import Licence, Range
-from khub.render.elements import Freshness, tooltip
+from khub.render.elements import Freshness, reference_rows, tooltip
 from khub.units import get_unit
 
 from .hubs import invoke_khub, make_hub, tree_digest
@@ -131,6 +131,20 @@ def test_a_status_no_reference_states_is_a_warning(
     )
 
 
+def test_a_vendor_that_is_no_source_org_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = _hub(tmp_path, "vendor-reported", VENDOR_ONLY)
+    facts = hub / "data" / "facts" / "bench.yml"
+    facts.write_text(facts.read_text("utf-8").replace("opus: anthropic", "opus: antropic"), "utf-8")
+    run = invoke_khub(hub, monkeypatch, "validate")
+    assert run.exit == 0
+    assert run.lines[0] == (
+        "stderr: data/facts/bench.yml:7: warning: bench.opus: vendor 'antropic' is the org of "
+        "no source (did you mean 'anthropic'?)"
+    )
+
+
 def test_a_reference_to_an_unknown_source_or_stating_null_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,6 +208,21 @@ def test_the_tooltip_carries_the_verdict(tmp_path: Path) -> None:
         "status vendor-reported; vendor-reported; no independent source states it; "
         "not stated by Bench Lab"
     )
+
+
+def test_the_fact_page_lists_each_reference(tmp_path: Path) -> None:
+    refs = VENDOR_ONLY + "        - {source: bench-lab, states: null, does_not_state: true}\n"
+    factset, _ = load(_hub(tmp_path, "vendor-reported", refs), cache=False)
+    rows = reference_rows(factset.facts["bench.opus"], "facts/bench.md", factset)
+    assert rows == [
+        "",
+        "References:",
+        "",
+        "| Source | States | Retrieved | Note |",
+        "|---|---|---|---|",
+        "| [Launch post](../sources.md#anthropic-launch) | 88.6% | 2026-06-30 |  |",
+        "| [An independent run](../sources.md#bench-lab) | does not state it |  |  |",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -273,6 +273,15 @@ def _check_references(fact: Fact, series: Series, where: Where, ctx: _Context) -
             check_reference_value(
                 ref.states, fact.unit, series.choices, where, (*keypath, "states"), ctx.log
             )
+    orgs = {source.org_id for source in ctx.factset.sources.values()}
+    if fact.vendor is not None and fact.vendor not in orgs:
+        close = difflib.get_close_matches(fact.vendor, orgs, n=1)
+        ctx.log.warn(
+            where.path,
+            where.keypath,
+            f"{fact.id}: vendor '{fact.vendor}' is the org of no source",
+            f"did you mean '{close[0]}'?" if close else "give the vendor's source an 'org:'",
+        )
     agreement = judge(fact, ctx.factset.sources)
     problem = contradiction(fact, agreement)
     if problem is not None:
