@@ -307,7 +307,7 @@ def test_text_reports_no_match(licence: FetchResult) -> None:
 def test_the_registry_has_one_module_per_method() -> None:
     modules = sorted(m.name for m in pkgutil.iter_modules(methods.__path__) if m.name[0] != "_")
 
-    assert list(methods.methods()) == modules == ["html", "json", "table", "text"]
+    assert list(methods.methods()) == modules == ["html", "json", "table", "text", "xml", "yaml"]
     assert sorted(MODELS) == sorted([*modules, "manual"])
 
 

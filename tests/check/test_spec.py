@@ -179,7 +179,13 @@ BAD = [
     ),
     (
         {"url": URL},
-        [((), "check: no extraction method (add one of html, json, table, text, or manual: true)")],
+        [
+            (
+                (),
+                "check: no extraction method"
+                " (add one of html, json, table, text, xml, yaml, or manual: true)",
+            )
+        ],
     ),
     (
         {"url": URL, "html": "#a", "json": "a"},
@@ -408,7 +414,15 @@ def test_the_schema_offers_one_branch_per_method(facts_schema: dict[str, Any]) -
     check = facts_schema["$defs"]["FactRecord"]["properties"]["check"]
     branches = [b["$ref"].rsplit("/", 1)[1] for b in check["anyOf"][0]["oneOf"]]
 
-    assert branches == ["HtmlCheck", "JsonCheck", "TableCheck", "TextCheck", "ManualCheck"]
+    assert branches == [
+        "HtmlCheck",
+        "JsonCheck",
+        "TableCheck",
+        "TextCheck",
+        "XmlCheck",
+        "YamlCheck",
+        "ManualCheck",
+    ]
     assert sorted(MODELS) == sorted(facts_schema["$defs"][b]["required"][1] for b in branches)
 
 

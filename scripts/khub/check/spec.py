@@ -1,9 +1,10 @@
 """The `check:` block of a fact, typed: one model per extraction method, named by its key.
 
 A block gives the ``url`` and names one method by its key (``html``, ``table``, ``json``,
-``text``) or says ``manual: true``; the method's options sit beside it. The models are
-a union discriminated by that key (`CheckSpec`); the JSON Schema of the data files holds it,
-and each extraction module (``khub.check.extract.<method>``) reads its own model.
+``text``, ``xml``, ``yaml``) or says ``manual: true``; the method's options sit beside it.
+The models are a union discriminated by that key (`CheckSpec`); the JSON Schema of the
+data files holds it, and each extraction module (``khub.check.extract.<method>``) reads
+its own model.
 
 `parse_check` turns a block as written into its model, or raises CheckSpecError with every
 problem at its key: a misspelt key, a missing ``url``, an unknown ``convert``, or a regular
@@ -106,6 +107,19 @@ def _jmespath(expression: str) -> str:
     return expression
 
 
+def _xpath(expression: str) -> str:
+    from lxml import etree
+
+    try:
+        etree.XPath(expression)
+    except (etree.XPathSyntaxError, etree.XPathEvalError) as error:
+        raise _bad(
+            f"bad XPath expression {shown(expression)} ({_first_line(error)})",
+            "write a path such as '//atom:entry/atom:title' and declare its prefixes",
+        ) from None
+    return expression
+
+
 def _conversion(name: str) -> str:
     if name not in CONVERSIONS:
         close = difflib.get_close_matches(name, CONVERSIONS, n=1, cutoff=0.5)
@@ -151,6 +165,7 @@ Url = Annotated[
 Regex = Annotated[Text, AfterValidator(_regex)]
 Selector = Annotated[Text, AfterValidator(_selector)]
 JMESPath = Annotated[Text, AfterValidator(_jmespath)]
+XPath = Annotated[Text, AfterValidator(_xpath)]
 Conversion = Annotated[
     str,
     AfterValidator(_conversion),
@@ -272,6 +287,24 @@ class JsonCheck(ValueCheck):
     path: JMESPath = Field(alias="json", description="JMESPath expression of exactly one value")
 
 
+class XmlCheck(ValueCheck):
+    """Read one value from an XML document (an Atom feed, say) with an XPath expression."""
+
+    method: ClassVar[str] = "xml"
+    path: XPath = Field(alias="xml", description="XPath expression of exactly one node or string")
+    namespaces: dict[Text, Text] | None = Field(
+        None, description="prefix: namespace URI pairs the expression uses"
+    )
+    regex: Regex | None = Field(None, description="keep the first group of this expression")
+
+
+class YamlCheck(ValueCheck):
+    """Read one value from a YAML document with a JMESPath expression, as json does."""
+
+    method: ClassVar[str] = "yaml"
+    path: JMESPath = Field(alias="yaml", description="JMESPath expression of exactly one value")
+
+
 class TextCheck(ValueCheck):
     """Find a value with a regular expression over the page's plain text."""
 
@@ -280,7 +313,8 @@ class TextCheck(ValueCheck):
 
 
 MODELS: dict[str, type[_Check]] = {
-    model.method: model for model in (HtmlCheck, JsonCheck, TableCheck, TextCheck, ManualCheck)
+    model.method: model
+    for model in (HtmlCheck, JsonCheck, TableCheck, TextCheck, XmlCheck, YamlCheck, ManualCheck)
 }
 EXTRACTING: tuple[str, ...] = tuple(name for name in MODELS if name != "manual")
 _EVERY_KEY = frozenset(
@@ -302,6 +336,8 @@ CheckSpec = Annotated[
         Annotated[JsonCheck, Tag("json")],
         Annotated[TableCheck, Tag("table")],
         Annotated[TextCheck, Tag("text")],
+        Annotated[XmlCheck, Tag("xml")],
+        Annotated[YamlCheck, Tag("yaml")],
         Annotated[ManualCheck, Tag("manual")],
     ],
     Discriminator(method_of),
@@ -524,6 +560,9 @@ _EXPECTED = {
     "regex": "a regular expression",
     "text": "a regular expression",
     "json": "a JMESPath expression such as 'data.price'",
+    "yaml": "a JMESPath expression such as 'models[0].price'",
+    "xml": "an XPath expression such as '//atom:entry/atom:title'",
+    "namespaces": "prefix: URI pairs such as {atom: 'http://www.w3.org/2005/Atom'}",
     "table": "a mapping such as {match: {Model: X}, column: Input}",
     "match": "header: value pairs such as {Model: X}",
     "column": "a column header such as Input",

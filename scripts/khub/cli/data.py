@@ -95,10 +95,31 @@ def fact(fact_id: str, as_json: bool) -> None:
         click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return
     for key, value in detail.items():
-        if value in (None, [], {}):
+        if value in (None, [], {}) or key in ("references", "agreement"):
             continue
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         click.echo(f"{key}: {text}")
+    _echo_references(detail)
+
+
+def _echo_references(detail: dict[str, object]) -> None:
+    """Print each reference on a line of its own, then the references' verdict."""
+    references = detail.get("references") or []
+    assert isinstance(references, list)
+    for ref in references:
+        states = (
+            "does not state it"
+            if ref.get("does_not_state")
+            else json.dumps(ref["states"], ensure_ascii=False)
+        )
+        when = ref.get("retrieved") or ref.get("commit") or "undated"
+        note = f" ({ref['note']})" if ref.get("note") else ""
+        click.echo(f"reference: {ref['source']}: {states}, {when}{note}")
+    agreement = detail.get("agreement")
+    if isinstance(agreement, dict):
+        click.echo(f"earned status: {agreement['earned_status'] or 'none'}")
+        if agreement["summary"]:
+            click.echo(f"references: {agreement['summary']}")
 
 
 @click.command()

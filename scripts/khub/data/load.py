@@ -17,7 +17,7 @@ from khub.data.ids import id_problem, series_problem
 from khub.data.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
-from khub.data.sanity import Where, check_fact
+from khub.data.sanity import Where, check_fact, check_reference_value
 from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.cachedir import cache_root
 from khub.errors import DataError, Problem
@@ -255,8 +255,9 @@ def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> Non
             )
         elif record.source is not None:
             _check_source(fid, source, path, (*keypath, "source"), ctx)
-        check_fact(record, series, unit, Where(path, keypath, fid), ctx.today, ctx.log)
-        ctx.factset.facts[fid] = Fact(
+        where = Where(path, keypath, fid)
+        check_fact(record, series, unit, where, ctx.today, ctx.log)
+        fact = ctx.factset.facts[fid] = Fact(
             id=fid,
             label=record.label or subject,
             unit=unit,
@@ -272,11 +273,62 @@ def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> Non
             bounds=record.bounds or series.bounds,
             check=record.check,
             history=tuple(record.history),
+            vendor=record.vendor or _series_vendor(series, subject),
+            references=tuple(record.references),
+        )
+        if fact.references:
+            _check_references(fact, series, where, ctx)
+
+
+def _check_references(fact: Fact, series: Series, where: Where, ctx: _Context) -> None:
+    """Report unknown sources, ill-typed values and a status the references contradict."""
+    from khub.data.agreement import contradiction, judge
+
+    for n, ref in enumerate(fact.references):
+        keypath = (*where.keypath, "references", n)
+        _check_source(fact.id, ref.source, where.path, (*keypath, "source"), ctx)
+        if ref.states is None and not ref.does_not_state:
+            ctx.log.error(
+                where.path,
+                (*keypath, "states"),
+                f"{fact.id}: reference to '{ref.source}' states null",
+                "write the value it states, or does_not_state: true with a note",
+            )
+        elif ref.states is not None:
+            check_reference_value(
+                ref.states, fact.unit, series.choices, where, (*keypath, "states"), ctx.log
+            )
+    orgs = {source.org_id for source in ctx.factset.sources.values()}
+    if fact.vendor is not None and fact.vendor not in orgs:
+        close = difflib.get_close_matches(fact.vendor, orgs, n=1)
+        ctx.log.warn(
+            where.path,
+            where.keypath,
+            f"{fact.id}: vendor '{fact.vendor}' is the org of no source",
+            f"did you mean '{close[0]}'?" if close else "give the vendor's source an 'org:'",
+        )
+    agreement = judge(fact, ctx.factset.sources)
+    problem = contradiction(fact, agreement)
+    if problem is not None:
+        ctx.log.error(where.path, (*where.keypath, "status"), *problem)
+    elif agreement.earned is None and fact.status != "estimate":
+        ctx.log.warn(
+            where.path,
+            (*where.keypath, "references"),
+            f"{fact.id}: status '{fact.status}' is not earned: no reference states the value",
+            "add a reference that states it, or record why none could be found",
         )
 
 
+def _series_vendor(series: Series, subject: str) -> str | None:
+    """Return the vendor a series names for one subject (one for all, or per subject)."""
+    if isinstance(series.vendor, dict):
+        return series.vendor.get(subject)
+    return series.vendor
+
+
 def _check_source(
-    owner: str, source: str, path: str, keypath: tuple[str, ...], ctx: _Context
+    owner: str, source: str, path: str, keypath: tuple[str | int, ...], ctx: _Context
 ) -> None:
     """Report a citation of a source that does not exist (unless sources.yml itself failed)."""
     known = ctx.factset.sources

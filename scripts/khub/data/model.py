@@ -89,6 +89,36 @@ class HistoryEntry(Record):
         return _refuse_bool(value)
 
 
+class Reference(Record):
+    """One source's word on a fact: the value it states (or that it states none), and when."""
+
+    source: str = Field(description="id of a source in data/sources.yml")
+    states: Value = Field(description="the value the source states, in the fact's unit; null: none")
+    does_not_state: bool = Field(
+        default=False, description="true: the source was read and does not state the value"
+    )
+    relays: bool = Field(
+        default=False,
+        description="true: the source repeats the vendor's figure (a price list, a news report)",
+    )
+    reads: Value = Field(
+        default=None,
+        description="what the check reads, when not the fact's value (an input, a clause)",
+    )
+    retrieved: dt.date | None = Field(default=None, description="when the source was read")
+    commit: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{7,40}$", description="git commit of the file read"
+    )
+    locator: str | None = Field(default=None, description="where in the source: a section, a row")
+    check: CheckField = Field(default=None, description="how the re-check reads this source")
+    note: str | None = None
+
+    @field_validator("states", "reads", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        return _refuse_bool(value)
+
+
 class FactRecord(Record):
     """One fact as an editor writes it."""
 
@@ -108,6 +138,10 @@ class FactRecord(Record):
     bounds: Bounds | None = None
     check: CheckField = Field(default=None, description="how the re-check finds it")
     history: list[HistoryEntry] = Field(default_factory=list)
+    vendor: str | None = Field(default=None, description="overrides the series vendor")
+    references: list[Reference] = Field(
+        default_factory=list, description="what each source consulted states"
+    )
 
     @field_validator("value", mode="before")
     @classmethod
@@ -134,6 +168,10 @@ class Series(Record):
     max_jump: float | None = Field(
         default=None, gt=0, description="how far a re-check may move its facts' values (share)"
     )
+    vendor: str | dict[Slug, str] | None = Field(
+        default=None,
+        description="who makes the subject (a source org): one for all facts, or per subject",
+    )
     facts: dict[Slug, FactRecord]
 
 
@@ -144,9 +182,19 @@ class Source(Record):
     publisher: str
     kind: SourceKind
     url: str | None = Field(description="null when unknown: never invent one")
+    org: Slug | None = Field(
+        default=None,
+        description="id of the publishing organisation, compared with a fact's vendor "
+        "(default: the publisher in lower case, spaces as dashes)",
+    )
     identifiers: dict[str, str] = Field(default_factory=dict)
     accessed: dt.date | None = None
     note: str | None = None
+
+    @property
+    def org_id(self) -> str:
+        """Return the organisation id that stands for the publisher."""
+        return self.org or "-".join(self.publisher.lower().split())
 
     @field_validator("url")
     @classmethod
@@ -211,6 +259,8 @@ class Fact:
     history: tuple[HistoryEntry, ...] = ()
     formula: str | None = None
     inputs: tuple[str, ...] = ()
+    vendor: str | None = None
+    references: tuple[Reference, ...] = ()
 
     @property
     def derived(self) -> bool:

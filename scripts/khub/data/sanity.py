@@ -43,6 +43,23 @@ def check_fact(
     check_history(record.history, record.as_of, unit, series.choices, where, log)
 
 
+def check_reference_value(
+    value: ValueT,
+    unit: Unit,
+    choices: list[str] | None,
+    where: Where,
+    keypath: KeyPath,
+    log: ProblemLog,
+) -> None:
+    """Log a value a reference states that does not fit the fact's unit or choices."""
+    if unit.kind == "licence" and isinstance(value, str):
+        return  # a source states a licence by its SPDX id
+    problem = _kind_problem(value, unit, choices)
+    if problem:
+        message, hint = problem
+        log.error(where.path, keypath, message.replace("'value'", "'states'", 1), hint)
+
+
 def check_value(
     value: ValueT,
     unit: Unit,

@@ -14,6 +14,7 @@ from khub.data.model import (
     JsonValue,
     Licence,
     Range,
+    Reference,
     Source,
 )
 
@@ -102,9 +103,37 @@ def fact_data(fact: Fact) -> dict[str, Any]:
     return {"id": fact.id, **frozen_data(replace(freeze(fact), formula=None))}
 
 
+def reference_data(ref: Reference) -> dict[str, Any]:
+    """Return one reference as JSON-ready data (only the keys written, plus states)."""
+    data = ref.model_dump(mode="json", exclude_none=True, exclude={"check", "states"})
+    data["states"] = value_data(ref.states)
+    if ref.check is not None:
+        data["check"] = ref.check.data()
+    return data
+
+
+def agreement_data(fact: Fact, factset: FactSet) -> dict[str, Any]:
+    """Return what the fact's references say: agreeing and differing sources, earned status."""
+    from khub.data.agreement import judge, summary, tolerance_text
+
+    agreement = judge(fact, factset.sources)
+    return {
+        "earned_status": agreement.earned,
+        "agree": [r.source for r in agreement.agree],
+        "differ": [r.source for r in agreement.differ],
+        "silent": [r.source for r in agreement.silent],
+        "independent": list(agreement.independent),
+        "tolerance": tolerance_text(fact.unit),
+        "summary": summary(fact, agreement),
+    }
+
+
 def fact_detail(fact: Fact, factset: FactSet) -> dict[str, Any]:
     """Return one fact in full: history, source record and, if derived, formula and inputs."""
     data = fact_data(fact)
+    data["vendor"] = fact.vendor
+    data["references"] = [reference_data(r) for r in fact.references]
+    data["agreement"] = agreement_data(fact, factset) if fact.references else None
     data["series"] = fact.series
     data["file"] = fact.file
     data["note"] = fact.note

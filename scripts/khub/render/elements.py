@@ -82,6 +82,9 @@ def tooltip(fact: Fact, factset: FactSet, freshness: Freshness) -> str:
         f"last verified {fact.verified.isoformat()}",
         f"status {fact.status}",
     ]
+    verdict = references_text(fact, factset)
+    if verdict:
+        parts.append(verdict)
     if freshness.is_stale(fact):
         parts.append(f"STALE: not verified in the last {freshness.stale_after_days} days")
     since = factset.failing_since.get(fact.id)
@@ -93,6 +96,36 @@ def tooltip(fact: Fact, factset: FactSet, freshness: Freshness) -> str:
 def unchecked_text(since: dt.date) -> str:
     """Return what readers are told about a fact whose source stopped answering."""
     return f"could not be re-checked since {since.isoformat()}"
+
+
+def references_text(fact: Fact, factset: FactSet) -> str:
+    """Return what the fact's references say in one line, or '' when it has none."""
+    if not fact.references:
+        return ""
+    from khub.data.agreement import judge, summary
+
+    return summary(fact, judge(fact, factset.sources))
+
+
+def reference_rows(fact: Fact, page: str, factset: FactSet) -> list[str]:
+    """Return the Markdown table of a fact's references: source, what it states, when, note."""
+    if not fact.references:
+        return []
+    lines = ["", "References:", "", "| Source | States | Retrieved | Note |", "|---|---|---|---|"]
+    for ref in fact.references:
+        source = factset.sources.get(ref.source)
+        title = md_text(source.title if source else ref.source)
+        link = f"[{title}]({relative('sources.md', page)}#{ref.source})"
+        states = (
+            "does not state it"
+            if ref.does_not_state or ref.states is None
+            else md_text(format_value(ref.states, fact.unit.name, fact.decimals))
+            if not isinstance(ref.states, str) or fact.unit.kind != "licence"
+            else md_text(ref.states)
+        )
+        when = ref.retrieved.isoformat() if ref.retrieved else (ref.commit or "")
+        lines.append(f"| {link} | {states} | {md_text(when)} | {md_text(ref.note or '')} |")
+    return lines
 
 
 def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> str:

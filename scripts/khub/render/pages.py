@@ -18,6 +18,8 @@ from khub.render.elements import (
     Freshness,
     fact_element,
     fact_target,
+    reference_rows,
+    references_text,
     relative,
     series_index,
     value_text,
@@ -142,8 +144,11 @@ def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -
         rows.append(("Source", _source_link(factset, fact.source, page)))
     if fact.note:
         rows.append(("Note", md_text(fact.note)))
+    if fact.references:
+        rows.append(("References", md_text(references_text(fact, factset))))
     lines = [f"## {md_text(fact.label)} {{#{anchor}}}", "", "| Field | Value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += reference_rows(fact, page, factset)
     if fact.history:
         lines += ["", "History:", "", "| Value | From | To | Note |", "|---|---|---|---|"]
         lines += [_history_row(h, fact) for h in fact.history]

@@ -16,8 +16,9 @@ is the method's main argument and the method's other options sit beside it::
       url: https://example.org/paper
       manual: true        # no extractor: the link is checked and the page's sha256 compared
 
-Each method module (``html``, ``table``, ``json``, ``text`` …) documents its options in
-its docstring and defines ``KIND`` (what content it needs: html, json or text) and
+Each method module (``html``, ``table``, ``json``, ``text``, ``xml``, ``yaml``) documents
+its options in its docstring and defines ``KIND`` (what content it needs: html, json,
+text, or any for the XML and YAML methods, which parse the raw bytes) and
 ``extract(spec, fetched) -> Extraction``, where ``spec`` is the method's typed model from
 ``khub.check.spec``: the loader validated it, so extraction never parses the block again.
 Every method also takes ``max_jump`` and ``group`` (see ``khub check --help``). Adding a
