@@ -99,7 +99,6 @@ GONE = (
     "noscript",
     "animate",
     "foreignobject",
-    "text",
 )
 
 

@@ -214,7 +214,7 @@ def draw_swe_bench(data: dict[str, Any], title: str, desc: str) -> str:
     return _svg("swe-bench-verified", title, desc, bottom + FONT + 12, body)
 
 
-PLOT = (76.0, 12.0, WIDTH - 14.0, 232.0)  # left, top, right, bottom of the cost plot
+PLOT = (76.0, 12.0, WIDTH - 24.0, 232.0)  # left, top, right, bottom of the cost plot
 LEGEND_TOP = 306
 
 
