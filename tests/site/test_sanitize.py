@@ -99,7 +99,6 @@ GONE = (
     "noscript",
     "animate",
     "foreignobject",
-    "text",
 )
 
 
@@ -269,9 +268,7 @@ def test_calculators_charts_footnotes_and_facts_survive(hostile: Built) -> None:
     charts = article.select("figure.khub-chart svg[role=img]")
     assert len(charts) == 2
     for svg in charts:
-        ids = {str(t["id"]) for t in svg.find_all(id=True)}
-        uses = svg.find_all("use")
-        assert uses and all(str(u["xlink:href"]).lstrip("#") in ids for u in uses)
+        assert svg.find_all("text") and svg.get("viewbox")
         assert svg.find("title") is not None and svg.find("desc") is not None
     assert article.select("sup a.footnote-ref") and article.select("div.footnote li")
     assert article.select("a.headerlink")

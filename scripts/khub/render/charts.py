@@ -1,44 +1,45 @@
-"""Charts drawn from the facts at build time: deterministic, accessible SVG.
+"""Charts drawn from the facts at build time: deterministic, accessible, hand-written SVG.
 
 Each chart is inlined in its page as <figure><svg role="img"> with a <title> and a <desc>
-that say what the chart shows, a caption, and the plotted numbers as a table, so it reads
-with JavaScript off and with a screen reader (an <img> would hide the title and desc and
-could not carry the table). Bytes depend only on the plotted numbers: a fixed hash salt,
-no date, DejaVu Sans (shipped with matplotlib) drawn as paths.
+that say what the chart shows, a caption naming the sources and as-of dates of the facts
+drawn, and the plotted numbers as a table, so it reads with JavaScript off and with a
+screen reader. The SVG is drawn here, element by element, with every text escaped: its
+labels are <text> in the site's font, its colours are classes that khub.css maps to the
+theme's custom properties (so it follows the light and dark schemes), and its viewBox is
+sized so that the text stays at least 11 px on a 390 px phone. Numbers show with at most
+three significant digits, through the page text's own formatter (khub.render.display).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import re
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
 from markupsafe import Markup
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
-from khub.calc import display as calcfmt
 from khub.calc import export as calculators
 from khub.data.model import FactSet
 from khub.errors import KhubError
+from khub.render.display import format_value
 
 NAMES = ("swe-bench-verified", "cost-vs-volume")
 BREAKEVEN = "self-hosting-breakeven"  # the calculator the cost chart plots
 VOLUMES = tuple(10 ** (5 + i / 20) for i in range(0, 101))  # tokens per day, 1e5 to 1e10
-RC: Any = {  # matplotlib types its rc keys as literals; these are checked at run time
-    "svg.hashsalt": "khub",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": 10.0,
-    "axes.titlesize": 11.0,
-    "path.simplify": False,
-}
-CLOSED, OPEN, INK, MUTED = "#1f4e79", "#c05a00", "#222222", "#555555"
+COST_FACTS = (  # the facts behind the breakeven calculator's defaults and the stated crossover
+    "api-blended-price",
+    "self-hosting.reference-volume",
+    "self-hosting.self-host-cost-per-day",
+    "self-hosting.min-gpu-utilisation",
+    "self-hosting.tco-multiplier",
+    "self-hosting.crossover-volume",
+)
+WIDTH = 480  # viewBox width: 16-unit text renders at 11.9 px in a 358 px wide column
+FONT = 16  # the font size khub.css gives chart text, in viewBox units
+SIGNIFICANT = 3
 
 
 class ChartError(KhubError):
@@ -56,6 +57,14 @@ class Chart:
     svg: str
     table_head: tuple[str, ...]
     table_rows: tuple[tuple[str, ...], ...]
+
+
+def rounded(value: float, unit: str) -> str:
+    """Return a number as the page text shows it, to three significant digits: 358M tokens/day."""
+    if value == 0 or not math.isfinite(value):
+        return format_value(value, unit)
+    places = SIGNIFICANT - 1 - math.floor(math.log10(abs(value)))
+    return format_value(round(value, places), unit)
 
 
 # --- data -----------------------------------------------------------------------------
@@ -83,7 +92,11 @@ def swe_bench_data(factset: FactSet) -> dict[str, Any]:
         subject = fact.id.split(".", 1)[1]
         weights = factset.facts.get(f"model-weights.{subject}")
         kind = str(weights.value) if weights is not None else "unknown"
-        rows.append({"label": fact.label, "score": _number(factset, fact.id), "weights": kind})
+        score = _number(factset, fact.id)
+        text = format_value(score, fact.unit.name, fact.decimals)  # as the page text shows it
+        rows.append(
+            {"id": fact.id, "label": fact.label, "score": score, "weights": kind, "text": text}
+        )
     if not rows:
         raise ChartError("chart 'swe-bench-verified' needs facts in the series swe-bench-verified")
     rows.sort(key=lambda r: (-r["score"], r["label"]))
@@ -136,79 +149,198 @@ def api_cost(data: dict[str, Any], tokens_per_day: float) -> float:
     return _edges(cost)[0]
 
 
+# --- SVG elements ---------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    """Return a coordinate with one decimal at most: 12, 12.5."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _el(tag: str, cls: str, content: str = "", **attrs: float | str) -> Markup:
+    """Return one SVG element with a class, escaped attributes and escaped or built content."""
+    parts = Markup("").join(
+        Markup(' {}="{}"').format(k.replace("_", "-"), _n(v) if isinstance(v, float | int) else v)
+        for k, v in attrs.items()
+    )
+    head = Markup('<{t} class="khub-chart__{c}"{a}').format(t=tag, c=cls, a=parts)
+    if not content:
+        return head + Markup("/>")
+    return head + Markup(">{}</{}>").format(content, tag)
+
+
+def _text(cls: str, x: float, y: float, words: str) -> Markup:
+    """Return a <text> label; its class sets its anchor and colour in khub.css."""
+    return _el("text", f"text {cls}".strip().replace(" ", " khub-chart__"), words, x=x, y=y)
+
+
+def _svg(name: str, title: str, desc: str, height: float, body: Iterable[Markup]) -> str:
+    """Return a whole <svg>: viewBox only (khub.css sizes it), role=img, title and desc."""
+    base = f"khub-chart-{name}"
+    return str(
+        Markup(
+            '<svg viewBox="0 0 {w} {h}" class="khub-chart__svg" role="img" '
+            'aria-labelledby="{b}-title {b}-desc" focusable="false">'
+            '<title id="{b}-title">{t}</title><desc id="{b}-desc">{d}</desc>\n{body}\n</svg>'
+        ).format(w=WIDTH, h=_n(height), b=base, t=title, d=desc, body=Markup("\n").join(body))
+    )
+
+
 # --- drawing --------------------------------------------------------------------------
 
+ROW = 58  # height of one bar's row: its label above, the bar below
+BAR = 22
+SCALE = WIDTH - 64  # the width of 100% in the bar chart, room left for the value
 
-def _figure() -> Figure:
-    return Figure(figsize=(7.2, 3.6), dpi=100, layout="constrained")
 
-
-def draw_swe_bench(data: dict[str, Any]) -> str:
-    """Return the SVG of SWE-bench Verified scores, open and closed models told apart."""
-    rows = list(reversed(data["rows"]))
-    fig = _figure()
-    ax = fig.add_subplot()
-    labels = [f"{r['label']} ({r['weights']})" for r in rows]
-    colours = [OPEN if r["weights"] == "open" else CLOSED for r in rows]
-    hatches = ["//" if r["weights"] == "open" else "" for r in rows]
-    bars = ax.barh(labels, [r["score"] for r in rows], color=colours, edgecolor=INK)
-    for bar, hatch, row in zip(bars, hatches, rows, strict=True):
-        bar.set_hatch(hatch)
-        ax.annotate(
-            f"{calcfmt.trimmed(row['score'], 2)}%",
-            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            color=INK,
+def draw_swe_bench(data: dict[str, Any], title: str, desc: str) -> str:
+    """Return the SVG of SWE-bench Verified scores, each bar labelled with model and weights."""
+    rows, body = data["rows"], []
+    bottom = ROW * len(rows) + 4
+    for tick in (0, 50, 100):
+        x = 1 + SCALE * tick / 100
+        body.append(_el("line", "grid", x1=x, y1=0, x2=x, y2=bottom))
+        body.append(_text("tick" if tick else "tick-start", x, bottom + FONT + 6, f"{tick}%"))
+    for i, row in enumerate(rows):
+        top = ROW * i
+        width = SCALE * row["score"] / 100
+        body.append(_text("", 1, top + FONT, f"{row['label']} ({row['weights']})"))
+        kind = "open" if row["weights"] == "open" else "closed"
+        body.append(
+            _el("rect", f"bar khub-chart__{kind}", x=1, y=top + 24, width=width, height=BAR)
         )
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("Share of tasks resolved (%)")
-    ax.set_title(data["title"], loc="left", color=INK)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+        body.append(_text("", width + 7, top + 24 + BAR - 5, row["text"]))
+    return _svg("swe-bench-verified", title, desc, bottom + FONT + 12, body)
 
 
-def draw_cost(data: dict[str, Any]) -> str:
+PLOT = (76.0, 12.0, WIDTH - 24.0, 232.0)  # left, top, right, bottom of the cost plot
+LEGEND_TOP = 306
+
+
+@dataclass(frozen=True)
+class _LogAxes:
+    """Map volumes and costs on log scales to the plot's coordinates."""
+
+    x_decades: tuple[int, int]
+    y_decades: tuple[int, int]
+
+    def x(self, volume: float) -> float:
+        """Return the x of a volume."""
+        low, high = self.x_decades
+        left, _, right, _ = PLOT
+        return left + (math.log10(volume) - low) / (high - low) * (right - left)
+
+    def y(self, cost: float) -> float:
+        """Return the y of a cost."""
+        low, high = self.y_decades
+        _, top, _, bottom = PLOT
+        return bottom - (math.log10(cost) - low) / (high - low) * (bottom - top)
+
+
+def _cost_axes(axes: _LogAxes) -> list[Markup]:
+    """Return the cost plot's grid, ticks and axis labels."""
+    left, _, right, bottom = PLOT
+    body: list[Markup] = []
+    low, high = axes.y_decades
+    step = 1 if high - low <= 4 else 2
+    for power in range(high, low - 1, -step):
+        y = axes.y(10.0**power)
+        body.append(_el("line", "grid", x1=left, y1=y, x2=right, y2=y))
+        body.append(_text("tick-end", left - 6, y + 5, rounded(10.0**power, "usd")))
+    for power in range(axes.x_decades[0] + 1, axes.x_decades[1] + 1):
+        x = axes.x(10.0**power)
+        body.append(_el("line", "axis", x1=x, y1=bottom, x2=x, y2=bottom + 5))
+        text, _ = _volume_parts(10.0**power)
+        body.append(_text("tick", x, bottom + FONT + 6, text))
+    body.append(_el("line", "axis", x1=left, y1=bottom, x2=right, y2=bottom))
+    body.append(_text("tick", (left + right) / 2, bottom + 2 * FONT + 14, "Tokens per day"))
+    return body
+
+
+def _volume_parts(volume: float) -> tuple[str, str]:
+    """Return a volume's number and its unit suffix apart: ("358M", " tokens/day")."""
+    text = rounded(volume, "tokens_per_day")
+    return text.removesuffix(" tokens/day"), " tokens/day"
+
+
+def _legend(entries: Sequence[tuple[Markup, str]]) -> list[Markup]:
+    """Return legend rows below the plot: a swatch, then its words."""
+    body: list[Markup] = []
+    for i, (swatch, words) in enumerate(entries):
+        y = LEGEND_TOP + 26 * i
+        body.append(Markup('<g transform="translate(0 {})">{}</g>').format(_n(y - 5), swatch))
+        body.append(_text("", 38, y, words))
+    return body
+
+
+def draw_cost(data: dict[str, Any], title: str, desc: str) -> str:
     """Return the SVG of daily API cost against self-hosting over volume, crossovers marked."""
-    volumes, api = VOLUMES, data["api"]
-    fig = _figure()
-    ax = fig.add_subplot()
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.plot(volumes, api, color=CLOSED, linewidth=2, label="API (linear in volume)")
-    ax.axhline(data["gpu"], color=OPEN, linewidth=2, label="Self-hosting, GPU rental")
     lo, hi = data["tco"]
-    ax.axhspan(lo, hi, color=OPEN, alpha=0.15, hatch="\\\\", label="Self-hosting, total cost")
-    ax.plot([data["breakeven"]], [data["gpu"]], "o", color=INK, label="Crossover in this model")
-    for x, y in zip(data["tco_breakeven"], data["tco"], strict=True):
-        ax.plot([x], [y], "o", color=INK)
-    ax.axvline(
-        data["stated_crossover"], color=MUTED, linestyle="--", label="Crossover the source states"
+    costs = [*data["api"], data["gpu"], lo, hi]
+    axes = _LogAxes(
+        (round(math.log10(VOLUMES[0])), round(math.log10(VOLUMES[-1]))),
+        (math.floor(math.log10(min(costs))), math.ceil(math.log10(max(costs)))),
     )
-    ax.annotate(
-        f"{calcfmt.tokens(data['breakeven'])} tokens/day",
-        (data["breakeven"], data["gpu"]),
-        xytext=(-8, 10),
-        textcoords="offset points",
-        ha="right",
-        color=INK,
+    left, top, right, bottom = PLOT
+    body = _cost_axes(axes)
+    body.append(
+        _el(
+            "rect", "band", x=left, y=axes.y(hi), width=right - left, height=axes.y(lo) - axes.y(hi)
+        )
     )
-    ax.set_xlabel("Tokens per day")
-    ax.set_ylabel("USD per day")
-    ax.set_title("Daily cost: API against self-hosting", loc="left", color=INK)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: calcfmt.tokens(v)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: calcfmt.money(v)))
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    gpu_y = axes.y(data["gpu"])
+    body.append(_el("line", "self", x1=left, y1=gpu_y, x2=right, y2=gpu_y))
+    stated = axes.x(data["stated_crossover"])
+    body.append(_el("line", "stated", x1=stated, y1=top, x2=stated, y2=bottom))
+    points = " ".join(
+        f"{_n(axes.x(v))},{_n(axes.y(c))}" for v, c in zip(VOLUMES, data["api"], strict=True)
+    )
+    body.append(_el("polyline", "api", points=points))
+    dots = [(data["breakeven"], data["gpu"]), *zip(data["tco_breakeven"], data["tco"], strict=True)]
+    body.extend(_el("circle", "dot", cx=axes.x(v), cy=axes.y(c), r=5) for v, c in dots)
+    cross_x = axes.x(data["breakeven"])
+    body.append(
+        _text("tick-end", cross_x - 4, axes.y(hi) - 8, rounded(data["breakeven"], "tokens_per_day"))
+    )
+    stated_text = rounded(data["stated_crossover"], "tokens_per_day")
+    body += _legend(
+        [
+            (_el("line", "api", x1=0, y1=0, x2=28, y2=0), "API, in step with volume"),
+            (_el("line", "self", x1=0, y1=0, x2=28, y2=0), "Self-hosting, GPU rental"),
+            (_el("rect", "band", x=0, y=-8, width=28, height=16), "Self-hosting, total cost"),
+            (_el("circle", "dot", cx=14, cy=0, r=5), "Where API and self-hosting cross"),
+            (_el("line", "stated", x1=14, y1=-9, x2=14, y2=9), f"Stated crossover, {stated_text}"),
+        ]
+    )
+    return _svg("cost-vs-volume", title, desc, LEGEND_TOP + 26 * 4 + 10, body)
 
 
-def _svg(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(RC):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return buffer.getvalue().decode("utf-8")
+# --- sources --------------------------------------------------------------------------
+
+
+def _sourced(factset: FactSet, fid: str) -> list[tuple[str, str]]:
+    """Return (source title, as-of date) of a fact, through a derived fact's inputs."""
+    fact = factset.facts.get(fid)
+    if fact is None:
+        return []
+    if fact.source is None:
+        return [pair for inner in fact.inputs for pair in _sourced(factset, inner)]
+    source = factset.sources.get(fact.source)
+    return [(source.title if source else fact.source, fact.as_of.isoformat())]
+
+
+def sources_text(factset: FactSet, fids: Iterable[str]) -> str:
+    """Return 'Source: T, as of D.' naming every source and as-of date of the facts drawn."""
+    dates: dict[str, set[str]] = {}
+    for fid in fids:
+        for title, as_of in _sourced(factset, fid):
+            dates.setdefault(title, set()).add(as_of)
+    if not dates:
+        return "Source: derived from the hub's own figures."
+    parts = [f"{t}, as of {' and '.join(sorted(d))}" for t, d in sorted(dates.items())]
+    label = "Source" if len(parts) == 1 else "Sources"
+    return f"{label}: {'; '.join(parts)}."
 
 
 # --- words and tables -----------------------------------------------------------------
@@ -216,73 +348,79 @@ def _svg(fig: Figure) -> str:
 
 def _swe_bench_chart(factset: FactSet) -> Chart:
     data = swe_bench_data(factset)
-    with matplotlib.rc_context(RC):
-        svg = draw_swe_bench(data)
     best = data["rows"][0]
     open_rows = [r for r in data["rows"] if r["weights"] == "open"]
-    words = "; ".join(
-        f"{r['label']} ({r['weights']}) {calcfmt.trimmed(r['score'], 2)}%" for r in data["rows"]
-    )
+    words = "; ".join(f"{r['label']} ({r['weights']}) {r['text']}" for r in data["rows"])
     summary = f"Highest: {best['label']}."
     if open_rows:
         summary += f" Best open-weight model: {open_rows[0]['label']}."
+    title = f"{data['title']}: open against closed models"
+    desc = f"Horizontal bar chart. {words}. {summary}"
+    fids = [i for r in data["rows"] for i in (r["id"], f"model-weights.{r['id'].split('.', 1)[1]}")]
     return Chart(
         name="swe-bench-verified",
-        title=f"{data['title']}: open against closed models",
-        desc=f"Horizontal bar chart. {words}. {summary}",
+        title=title,
+        desc=desc,
         caption=(
-            f"{data['title']}. Closed models in solid blue, open-weight models hatched orange."
+            f"{data['title']}. Closed models in solid colour, open-weight models in a second "
+            f"colour; each label names its weights. {sources_text(factset, fids)}"
         ),
-        svg=svg,
+        svg=draw_swe_bench(data, title, desc),
         table_head=("Model", "Weights", "Share resolved"),
-        table_rows=tuple(
-            (r["label"], r["weights"], f"{calcfmt.trimmed(r['score'], 2)}%") for r in data["rows"]
-        ),
+        table_rows=tuple((r["label"], r["weights"], r["text"]) for r in data["rows"]),
     )
+
+
+def _usd(value: float) -> str:
+    return rounded(value, "usd")
+
+
+def _vol(value: float) -> str:
+    return rounded(value, "tokens_per_day")
 
 
 def _cost_chart(factset: FactSet) -> Chart:
     data = cost_data(factset)
-    with matplotlib.rc_context(RC):
-        svg = draw_cost(data)
     lo, hi = data["tco"]
     b_lo, b_hi = data["tco_breakeven"]
     m_lo, m_hi = data["tco_multiplier"]
     desc = (
         f"Log-log line chart of cost per day against tokens per day. The API line rises in "
-        f"step with volume at {calcfmt.money(data['price'])} per million tokens. GPU rental is "
-        f"flat at {calcfmt.money(data['gpu'])}/day and total self-hosting cost a band from "
-        f"{calcfmt.money(lo)} to {calcfmt.money(hi)}/day. The API line crosses GPU rental at "
-        f"{calcfmt.tokens(data['breakeven'])} tokens/day and the total-cost band between "
-        f"{calcfmt.tokens(b_lo)} and {calcfmt.tokens(b_hi)} tokens/day. A dashed line marks "
-        f"the {calcfmt.tokens(data['stated_crossover'])} tokens/day crossover the source states."
+        f"step with volume at {rounded(data['price'], 'usd_per_mtok')}. GPU rental is "
+        f"flat at {rounded(data['gpu'], 'usd_per_day')} and total self-hosting cost a band "
+        f"from {_usd(lo)} to {rounded(hi, 'usd_per_day')}. The API line crosses GPU rental at "
+        f"{_vol(data['breakeven'])} and the total-cost band between "
+        f"{_volume_parts(b_lo)[0]} and {_vol(b_hi)}. A dashed line marks "
+        f"the {_vol(data['stated_crossover'])} crossover the source states."
     )
     points = [
         ("Reference volume", data["reference"], "reference"),
         ("Crossover in this model, GPU rental", data["breakeven"], "breakeven"),
         ("Crossover the source states", data["stated_crossover"], "stated_crossover"),
-        (f"Crossover at {calcfmt.multiplier(m_lo)} total cost", b_lo, "tco_breakeven_low"),
-        (f"Crossover at {calcfmt.multiplier(m_hi)} total cost", b_hi, "tco_breakeven_high"),
+        (f"Crossover at {rounded(m_lo, 'multiplier')} total cost", b_lo, "tco_breakeven_low"),
+        (f"Crossover at {rounded(m_hi, 'multiplier')} total cost", b_hi, "tco_breakeven_high"),
     ]
     rows = tuple(
         (
             what,
-            f"{calcfmt.tokens(v)} tokens/day",
-            f"{calcfmt.money(data['api_at'][key])}/day",
-            f"{calcfmt.money(data['gpu'])}/day",
-            f"{calcfmt.money(lo)}–{calcfmt.money(hi)}/day",
+            _vol(v),
+            rounded(data["api_at"][key], "usd_per_day"),
+            rounded(data["gpu"], "usd_per_day"),
+            f"{_usd(lo)}–{rounded(hi, 'usd_per_day')}",
         )
         for what, v, key in points
     )
+    title = "Daily cost of the API against self-hosting, by volume"
     return Chart(
         name="cost-vs-volume",
-        title="Daily cost of the API against self-hosting, by volume",
+        title=title,
         desc=desc,
         caption=(
             "API cost grows with volume; GPU rental does not. Dots mark where the lines cross "
-            "in this linear model; the dashed line is the crossover the source states."
+            "in this linear model; the dashed line is the crossover the source states. "
+            + sources_text(factset, COST_FACTS)
         ),
-        svg=svg,
+        svg=draw_cost(data, title, desc),
         table_head=("Point", "Volume", "API", "GPU rental", "Total self-hosting cost"),
         table_rows=rows,
     )
@@ -313,29 +451,10 @@ def _data_key(factset: FactSet, name: str) -> str:
 
 # --- SVG for pages and files ----------------------------------------------------------
 
-_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
-_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
-_STYLE = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
-_ID = re.compile(r'id="([^"]+)"')
-
 
 def accessible_svg(chart: Chart) -> str:
-    """Return the chart's <svg> with ids prefixed by its name, role=img, title and desc."""
-    svg = _STYLE.sub("", _METADATA.sub("", _PROLOGUE.sub("", chart.svg, count=1)))
-    for old in sorted(set(_ID.findall(svg)), key=len, reverse=True):
-        new = f"khub-chart-{chart.name}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f'#{old}"', f'#{new}"')
-        svg = svg.replace(f"url(#{old})", f"url(#{new})")
-    base = f"khub-chart-{chart.name}"
-    head = Markup('<svg role="img" aria-labelledby="{b}-title {b}-desc" focusable="false"').format(
-        b=base
-    )
-    labels = Markup('<title id="{b}-title">{t}</title><desc id="{b}-desc">{d}</desc>').format(
-        b=base, t=chart.title, d=chart.desc
-    )
-    svg = svg.replace("<svg", str(head), 1)
-    svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + str(labels), svg, count=1)
-    return "\n".join(line.rstrip() for line in svg.splitlines() if line.strip())
+    """Return the chart's <svg>: ids prefixed by its name, role=img, title and desc."""
+    return chart.svg
 
 
 def figure_html(chart: Chart) -> Markup:

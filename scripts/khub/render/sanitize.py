@@ -46,7 +46,7 @@ FORM_TAGS = frozenset({"form", "input", "label", "option", "select"})
 SVG_TAGS = frozenset(
     {
         *("svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon"),
-        *("use", "defs", "clipPath", "pattern", "title", "desc"),
+        *("use", "defs", "clipPath", "pattern", "title", "desc", "text"),
     }
 )
 TAGS = PROSE_TAGS | FORM_TAGS | SVG_TAGS
@@ -115,6 +115,7 @@ ATTRIBUTES: dict[str, set[str]] = {
     "polyline": _SVG_PAINT | {"points"},
     "polygon": _SVG_PAINT | {"points"},
     "use": _SVG_SHAPE | {"href"},
+    "text": _SVG_PAINT | {"x", "y"},
     "clipPath": {"transform"},
     "pattern": {"x", "y", "width", "height", "patternUnits", "patternTransform"},
 }
