@@ -51,12 +51,13 @@ def test_the_defaults_give_one_recommendation_decided_by_capacity(data: dict[str
 def test_the_page_says_it_with_javascript_off(data: dict[str, Any]) -> None:
     html = str(render_calculator(data, HELPER))
     assert (
-        "<strong>Overall recommendation:</strong> <span data-khub-outcome>Use a closed API.</span>"
+        "<strong>Overall recommendation:</strong> "
+        '<span class="khub-calc__outcome">Use a closed API.</span>'
         ' <span class="khub-calc__decided">(decided by Operational capacity (hard constraint))'
         "</span>"
     ) in html
     assert "Operational capacity</strong> (No MLOps capacity)" in html
-    assert html.count("data-khub-outcome") == 1
+    assert html.count("khub-calc__outcome") == 1
 
 
 def test_data_that_must_stay_home_overrides_everything(data: dict[str, Any]) -> None:
@@ -134,7 +135,7 @@ def test_a_verdict_resting_on_the_invalid_volume_waits(data: dict[str, Any]) -> 
     result = calc.compute(data, HELPER, {"volume": "", "capacity": "full"})
     assert calc.VERDICT not in result["outputs"]
     html = str(render_calculator(data, HELPER))  # the defaults still render a verdict
-    assert "data-khub-outcome" in html
+    assert "khub-calc__outcome" in html
 
 
 def _problems(root: Path) -> list[str]:

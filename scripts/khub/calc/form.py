@@ -223,7 +223,7 @@ def _rules(spec: Mapping[str, Any], result: Mapping[str, Any]) -> Markup:
         )
     ]
     if spec.get("reconcile"):
-        verdict = Markup('<div class="khub-calc__verdict" data-khub-verdict>{}</div>').format(
+        verdict = Markup('<div class="khub-calc__verdict">{}</div>').format(
             verdict_html(spec, result["outputs"])
         )
         parts.insert(0, verdict)
@@ -244,7 +244,8 @@ def verdict_html(spec: Mapping[str, Any], outputs: Mapping[str, Any]) -> Markup:
         .replace("{strength}", rule["strength"])
     )
     return Markup(
-        '<p>{}<span data-khub-outcome>{}</span> <span class="khub-calc__decided">({})</span></p>'
+        '<p>{}<span class="khub-calc__outcome">{}</span>'
+        ' <span class="khub-calc__decided">({})</span></p>'
         '<p class="khub-calc__reason">Why: {}</p>'
     ).format(head, rule["recommendation"], decided, rule["because"])
 

@@ -481,7 +481,7 @@
     var rule = ruleOf(spec, id);
     var decided = rec.decided_by.replace("{variable}", spec.variables[rule.wins].label)
       .replace("{strength}", rule.strength);
-    return "<p>" + head + "<span data-khub-outcome>" + esc(rule.recommendation) + "</span> " +
+    return "<p>" + head + '<span class="khub-calc__outcome">' + esc(rule.recommendation) + "</span> " +
       '<span class="khub-calc__decided">(' + esc(decided) + ")</span></p>" +
       '<p class="khub-calc__reason">Why: ' + esc(rule.because) + "</p>";
   }
@@ -515,7 +515,7 @@
     },
     rules: function (root, spec, result) {
       root.querySelector("[data-khub-results]").innerHTML = decisionItems(spec, result.outputs);
-      var box = root.querySelector("[data-khub-verdict]");
+      var box = root.querySelector(".khub-calc__verdict");
       if (box && spec.reconcile) box.innerHTML = verdictHtml(spec, result.outputs);
       var id = result.outputs[VERDICT];
       return id ? spec.reconcile.heading + ": " + ruleOf(spec, id).recommendation : "";
