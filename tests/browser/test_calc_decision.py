@@ -102,3 +102,32 @@ def test_every_select_fits_its_field_and_the_viewport(page: Page, guard: Guard, 
         assert fit["need"] <= fit["room"], fit
         assert fit["left"] >= 0 and fit["right"] <= fit["viewport"], fit
     guard.check()
+
+
+# How wide the select would be to show its longest label whole, against its real width.
+NEEDS = """(sel) => {
+  const el = document.querySelector(sel);
+  const clone = el.cloneNode(true);
+  clone.style.cssText = 'width:auto;max-width:none;position:absolute;visibility:hidden';
+  el.parentElement.appendChild(clone);
+  const need = clone.offsetWidth;
+  clone.remove();
+  return {need: need, width: el.offsetWidth};
+}"""
+MODEL = "#khub-self-hosting-breakeven-price_per_mtok"
+LONGEST = "Claude Sonnet 4.6, equal input and output ($9 per million tokens)"
+
+
+def test_the_model_select_shows_its_whole_label(page: Page, guard: Guard) -> None:
+    open_module(page, "open-vs-closed")
+    size = page.evaluate(NEEDS, MODEL)
+    assert size["need"] <= size["width"], size
+    expect(page.locator(f"{BREAKEVEN} .khub-calc__chosen")).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 900})
+    chosen = page.locator(f"{BREAKEVEN} .khub-calc__chosen")
+    expect(chosen).to_be_visible()
+    page.locator(MODEL).select_option(label=LONGEST)
+    expect(chosen).to_have_text(LONGEST)
+    box = chosen.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    guard.check()

@@ -25,6 +25,7 @@ from khub.calc.export import (
 from khub.data.model import FactSet
 from khub.formula.compiled import Expr, render
 
+WIDE_LABEL = 40  # characters: a choice with a longer option label gets the form's full width
 NOJS = "These are the defaults. Turn on JavaScript to change the inputs."
 
 
@@ -83,6 +84,14 @@ def _field(item: Mapping[str, Any], name: str) -> Markup:
             for o in item["options"]
         )
         control = Markup('<select id="{}" name="{}">{}</select>').format(fid, item["id"], options)
+        if _wide(item):
+            chosen = next(o["label"] for o in item["options"] if o["id"] == item["default"])
+            control += Markup(
+                '<span class="khub-calc__chosen" aria-hidden="true">{}</span>'
+            ).format(chosen)
+            return Markup(
+                '<div class="khub-calc__field khub-calc__field--wide">{}{}{}</div>'
+            ).format(label, control, error)
     else:
         mode = Markup("") if item["range"] else Markup(' inputmode="decimal"')
         control = Markup(
@@ -90,6 +99,11 @@ def _field(item: Mapping[str, Any], name: str) -> Markup:
             ' spellcheck="false" value="{v}" aria-describedby="{fid}-error">'
         ).format(fid=fid, n=item["id"], mode=mode, v=calcfmt.plain_value(item["default"]))
     return Markup('<div class="khub-calc__field">{}{}{}</div>').format(label, control, error)
+
+
+def _wide(item: Mapping[str, Any]) -> bool:
+    """Tell whether a choice has an option label too long for one grid column."""
+    return max(len(o["label"]) for o in item["options"]) > WIDE_LABEL
 
 
 # --- the words and numbers of a formula -----------------------------------------------

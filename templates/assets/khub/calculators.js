@@ -570,6 +570,14 @@
     return inputs;
   }
 
+  /* A wide select repeats its chosen label below it, where a narrow screen can wrap it. */
+  function showChosen(root) {
+    root.querySelectorAll(".khub-calc__chosen").forEach(function (box) {
+      var select = box.parentNode.querySelector("select");
+      if (select && select.selectedIndex >= 0) box.textContent = select.options[select.selectedIndex].text;
+    });
+  }
+
   function showErrors(root, spec, errors) {
     spec.inputs.forEach(function (item) {
       var field = root.querySelector('[name="' + item.id + '"]');
@@ -589,6 +597,7 @@
     var result = compute(data, name, inputs);
     var spec = data.calculators[name];
     showErrors(root, spec, result.errors);
+    showChosen(root);
     var summary = paint(root, spec, result);
     var status = root.querySelector("[data-khub-status]");
     clearTimeout(root.khubTimer);
