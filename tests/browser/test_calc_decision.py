@@ -131,3 +131,12 @@ def test_the_model_select_shows_its_whole_label(page: Page, guard: Guard) -> Non
     box = chosen.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     guard.check()
+
+
+def test_the_variables_keep_their_order_once_the_script_runs(page: Page, guard: Guard) -> None:
+    open_module(page, "open-vs-closed")
+    order = page.locator(f"{DECISION} [data-var]").evaluate_all(
+        "items => items.map(li => li.dataset.var)"
+    )
+    assert order == ["volume", "sensitivity", "capacity", "complexity"]
+    guard.check()

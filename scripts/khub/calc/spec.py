@@ -745,6 +745,7 @@ class _Builder:
         return {
             "rules": {"by": rules.bands_by, "waiting": rules.waiting},
             "variables": variables,
+            "order": list(variables),  # the JSON export sorts keys; the page keeps this order
             "reconcile": decision_reconcile(self.factset),
         }
 

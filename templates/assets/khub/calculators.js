@@ -342,14 +342,14 @@
   function rulesOf(spec, scope, picked) {
     var outputs = outputsOf(spec, scope);
     var by = spec.rules.by, has = Object.prototype.hasOwnProperty;
-    Object.keys(spec.variables).forEach(function (vid) {
+    variableIds(spec).forEach(function (vid) {
       var variable = spec.variables[vid];
       if (variable.bands && has.call(outputs, by)) outputs[vid] = pickBand(variable.bands, low(outputs[by]));
       else if (!variable.bands && has.call(picked, vid)) outputs[vid] = picked[vid];
     });
     if (spec.reconcile) {
       var chosen = {};
-      Object.keys(spec.variables).forEach(function (vid) {
+      variableIds(spec).forEach(function (vid) {
         if (has.call(outputs, vid)) chosen[vid] = outputs[vid];
       });
       var verdict = reconcile(spec.reconcile.rules, chosen);
@@ -371,6 +371,11 @@
       if (state) return rules[i].id;
     }
     return null;
+  }
+
+  /* The variables in the order of data/decision-rules.yml (the JSON's keys are sorted). */
+  function variableIds(spec) {
+    return spec.order || Object.keys(spec.variables);
   }
 
   function ruleOf(spec, id) {
@@ -463,7 +468,7 @@
   }
 
   function decisionItems(spec, outputs) {
-    return Object.keys(spec.variables).map(function (vid) {
+    return variableIds(spec).map(function (vid) {
       var variable = spec.variables[vid];
       if (!Object.prototype.hasOwnProperty.call(outputs, vid)) {
         return '<li data-var="' + esc(vid) + '"><strong>' + esc(variable.label) + "</strong>: " +
