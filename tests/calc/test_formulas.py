@@ -69,12 +69,16 @@ def test_a_range_is_read_however_it_is_typed(data: dict[str, Any], typed: Any) -
 )
 def test_a_bad_range_gets_a_clear_message(data: dict[str, Any], typed: str, message: str) -> None:
     result = calc.compute(data, "self-hosting-breakeven", {"tco_multiplier": typed})
-    assert result == {
-        "ok": False,
-        "errors": {"tco_multiplier": message},
-        "values": {},
-        "outputs": {},
-    }
+    assert (result["ok"], result["errors"]) == (False, {"tco_multiplier": message})
+    assert "tco_multiplier" not in result["values"]
+    # the outputs that never read this input keep their values
+    assert sorted(result["outputs"]) == [
+        "api_cost_per_day",
+        "breakeven_tokens_per_day",
+        "cost_ratio",
+        "engineering_per_day",
+        "self_host_cost_per_day",
+    ]
 
 
 def test_a_plain_input_refuses_a_range(data: dict[str, Any]) -> None:
@@ -167,12 +171,16 @@ def test_the_no_rule_band_invents_no_rule(data: dict[str, Any]) -> None:
 )
 def test_bad_input_gets_a_clear_message(data: dict[str, Any], raw: str, message: str) -> None:
     result = calc.compute(data, "self-hosting-breakeven", {"tokens_per_day": raw})
-    assert result == {
-        "ok": False,
-        "errors": {"tokens_per_day": message},
-        "values": {},
-        "outputs": {},
-    }
+    assert (result["ok"], result["errors"]) == (False, {"tokens_per_day": message})
+    assert "tokens_per_day" not in result["values"]
+    # the outputs that never read this input keep their values
+    assert sorted(result["outputs"]) == [
+        "breakeven_tokens_per_day",
+        "engineering_per_day",
+        "self_host_cost_per_day",
+        "tco_breakeven_tokens_per_day",
+        "tco_cost_per_day",
+    ]
 
 
 def test_typed_text_with_separators_is_read(data: dict[str, Any]) -> None:

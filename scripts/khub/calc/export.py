@@ -24,6 +24,7 @@ from khub.formula.compiled import Value, evaluate
 SCHEMA_VERSION = 2
 EXPORT_PATH = "api/v1/calculators.json"
 MAX_RESULT = 1e21  # JavaScript prints larger numbers in exponent form
+VERDICT = "_verdict"  # the decision helper's output holding the reconcile rule that decided
 
 MESSAGES = {
     "empty": "Enter a number.",
@@ -93,17 +94,28 @@ def calculator_spec(data: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def compute(data: Mapping[str, Any], name: str, inputs: Inputs) -> dict[str, Any]:
-    """Return {"ok", "errors", "values", "outputs"} for one calculator; the JS mirrors it."""
+    """Return {"ok", "errors", "values", "outputs"} for one calculator; the JS mirrors it.
+
+    An invalid input leaves out only the outputs that depend on it; every other output is
+    still computed, so "ok" is False but "outputs" holds what could be worked out.
+    """
     spec = calculator_spec(data, name)
     errors, env, picked = _read_inputs(data["messages"], spec["inputs"], inputs)
-    if errors:
-        return {"ok": False, "errors": errors, "values": {}, "outputs": {}}
     scope: Env = {**env, **{c["id"]: c["value"] for c in spec["constants"]}}
     outputs = _RESULTS[spec["kind"]](spec, scope, picked)
     if not all(math.isfinite(v) and abs(v) < MAX_RESULT for v in _numbers(outputs)):
-        errors = {"_": data["messages"]["result_too_large"]}
-        return {"ok": False, "errors": errors, "values": {}, "outputs": {}}
-    return {"ok": True, "errors": {}, "values": env, "outputs": outputs}
+        errors = {**errors, "_": data["messages"]["result_too_large"]}
+        return {"ok": False, "errors": errors, "values": env, "outputs": {}}
+    return {"ok": not errors, "errors": errors, "values": env, "outputs": outputs}
+
+
+def names_in(expr: Any) -> set[str]:
+    """Return every name a compiled formula reads."""
+    if isinstance(expr, str):
+        return {expr}
+    if isinstance(expr, list):
+        return {n for arg in expr[1:] for n in names_in(arg)}
+    return set()
 
 
 def output(data: Mapping[str, Any], name: str, oid: str, **inputs: float | str) -> Value:
@@ -192,10 +204,11 @@ def message(messages: Mapping[str, str], key: str, spec: Mapping[str, Any]) -> s
 
 
 def _outputs(spec: Mapping[str, Any], scope: Env, picked: dict[str, str]) -> dict[str, Any]:
-    """Evaluate every output in order; each may use the ones before it."""
+    """Evaluate in order each output whose names all have values; each may use those before."""
     outputs: dict[str, Any] = {}
     for out in spec["outputs"]:
-        scope[out["id"]] = outputs[out["id"]] = evaluate(out["formula"], scope)
+        if names_in(out["formula"]) <= scope.keys():
+            scope[out["id"]] = outputs[out["id"]] = evaluate(out["formula"], scope)
     return outputs
 
 
@@ -206,6 +219,9 @@ def _low(value: Value) -> float:
 def _table(spec: Mapping[str, Any], scope: Env, picked: dict[str, str]) -> dict[str, Any]:
     """Evaluate the output for every row; sort lowest first and mark the lowest."""
     formula = spec["outputs"][0]["formula"]
+    given = {n for row in spec["table"]["rows"] for n in row["values"]}
+    if not names_in(formula) <= scope.keys() | given:
+        return {}
     rows = [
         {"id": row["id"], "value": evaluate(formula, {**scope, **row["values"]})}
         for row in spec["table"]["rows"]
@@ -221,10 +237,53 @@ def _table(spec: Mapping[str, Any], scope: Env, picked: dict[str, str]) -> dict[
 def _rules(spec: Mapping[str, Any], scope: Env, picked: dict[str, str]) -> dict[str, Any]:
     """Evaluate the outputs, then pick each variable's band (by an output) or option."""
     outputs = _outputs(spec, scope, picked)
-    volume = _low(outputs[spec["rules"]["by"]])
+    by = spec["rules"]["by"]
     for vid, variable in spec["variables"].items():
-        outputs[vid] = pick_band(variable["bands"], volume) if "bands" in variable else picked[vid]
+        if "bands" in variable and by in outputs:
+            outputs[vid] = pick_band(variable["bands"], _low(outputs[by]))
+        elif "bands" not in variable and vid in picked:
+            outputs[vid] = picked[vid]
+    if spec.get("reconcile"):
+        chosen = {vid: outputs[vid] for vid in spec["variables"] if vid in outputs}
+        verdict = reconcile(spec["reconcile"]["rules"], chosen)
+        if verdict is not None:
+            outputs[VERDICT] = verdict
     return outputs
+
+
+def reconcile(rules: list[dict[str, Any]], chosen: Mapping[str, str]) -> str | None:
+    """Return the id of the first rule whose conditions hold, or None while one is unknown.
+
+    A rule whose condition names a variable with no answer (an invalid input) can neither
+    match nor be passed over, so the verdict waits; a rule already failed on a known answer
+    is skipped whatever the unknown one says.
+    """
+    for rule in rules:
+        state: bool | None = True
+        for vid, ids in rule["when"].items():
+            if vid not in chosen:
+                state = None
+            elif chosen[vid] not in ids:
+                state = False
+                break
+        if state is None:
+            return None
+        if state:
+            return str(rule["id"])
+    return None
+
+
+def standing(spec: Mapping[str, Any], vid: str, entry: Mapping[str, Any], rule_id: str) -> str:
+    """Return where one variable's answer stands against the verdict: decides, agrees, ..."""
+    rec = spec["reconcile"]
+    rule = next(r for r in rec["rules"] if r["id"] == rule_id)
+    if rule["wins"] == vid:
+        key = "decides"
+    elif not entry.get("leans"):
+        key = "neutral"
+    else:
+        key = "agrees" if entry["leans"] == rule["outcome"] else "outweighed"
+    return str(rec["status"][key])
 
 
 def pick_band(bands: list[dict[str, Any]], per_day: float) -> str:

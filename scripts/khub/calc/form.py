@@ -14,10 +14,18 @@ from typing import Any
 from markupsafe import Markup
 
 from khub.calc import display as calcfmt
-from khub.calc.export import EXPORT_PATH, calculator_spec, compute, export
+from khub.calc.export import (
+    EXPORT_PATH,
+    VERDICT,
+    calculator_spec,
+    compute,
+    export,
+    standing,
+)
 from khub.data.model import FactSet
 from khub.formula.compiled import Expr, render
 
+WIDE_LABEL = 40  # characters: a choice with a longer option label gets the form's full width
 NOJS = "These are the defaults. Turn on JavaScript to change the inputs."
 
 
@@ -76,6 +84,14 @@ def _field(item: Mapping[str, Any], name: str) -> Markup:
             for o in item["options"]
         )
         control = Markup('<select id="{}" name="{}">{}</select>').format(fid, item["id"], options)
+        if _wide(item):
+            chosen = next(o["label"] for o in item["options"] if o["id"] == item["default"])
+            control += Markup(
+                '<span class="khub-calc__chosen" aria-hidden="true">{}</span>'
+            ).format(chosen)
+            return Markup(
+                '<div class="khub-calc__field khub-calc__field--wide">{}{}{}</div>'
+            ).format(label, control, error)
     else:
         mode = Markup("") if item["range"] else Markup(' inputmode="decimal"')
         control = Markup(
@@ -83,6 +99,11 @@ def _field(item: Mapping[str, Any], name: str) -> Markup:
             ' spellcheck="false" value="{v}" aria-describedby="{fid}-error">'
         ).format(fid=fid, n=item["id"], mode=mode, v=calcfmt.plain_value(item["default"]))
     return Markup('<div class="khub-calc__field">{}{}{}</div>').format(label, control, error)
+
+
+def _wide(item: Mapping[str, Any]) -> bool:
+    """Tell whether a choice has an option label too long for one grid column."""
+    return max(len(o["label"]) for o in item["options"]) > WIDE_LABEL
 
 
 # --- the words and numbers of a formula -----------------------------------------------
@@ -210,38 +231,84 @@ def table_rows(
 
 
 def _rules(spec: Mapping[str, Any], result: Mapping[str, Any]) -> Markup:
-    return Markup('<ul class="khub-calc__decisions" data-khub-results>{}</ul>').format(
-        decision_items(spec, result["outputs"])
+    parts = [
+        Markup('<ul class="khub-calc__decisions" data-khub-results>{}</ul>').format(
+            decision_items(spec, result["outputs"])
+        )
+    ]
+    if spec.get("reconcile"):
+        verdict = Markup('<div class="khub-calc__verdict">{}</div>').format(
+            verdict_html(spec, result["outputs"])
+        )
+        parts.insert(0, verdict)
+    return Markup("\n").join(parts)
+
+
+def verdict_html(spec: Mapping[str, Any], outputs: Mapping[str, Any]) -> Markup:
+    """Return the overall recommendation: the deciding rule's outcome, who decided and why."""
+    rec = spec["reconcile"]
+    head = Markup("<strong>{}:</strong> ").format(rec["heading"])
+    rule_id = outputs.get(VERDICT)
+    if rule_id is None:
+        return Markup("<p>{}{}</p>").format(head, rec["waiting"])
+    rule = next(r for r in rec["rules"] if r["id"] == rule_id)
+    decided = (
+        rec["decided_by"]
+        .replace("{variable}", spec["variables"][rule["wins"]]["label"])
+        .replace("{strength}", rule["strength"])
     )
+    return Markup(
+        '<p>{}<span class="khub-calc__outcome">{}</span>'
+        ' <span class="khub-calc__decided">({})</span></p>'
+        '<p class="khub-calc__reason">Why: {}</p>'
+    ).format(head, rule["recommendation"], decided, rule["because"])
 
 
 def decision_items(spec: Mapping[str, Any], outputs: Mapping[str, Any]) -> Markup:
-    """Return one list item per variable: its band or option, recommendation and reason."""
+    """Return one list item per variable: its band or option, standing, recommendation, reason."""
     items = []
     for vid, variable in spec["variables"].items():
-        chosen = outputs[vid]
-        entries = variable.get("bands") or variable["options"]
-        entry = next(e for e in entries if e["id"] == chosen)
-        rule = (
-            Markup('<strong class="khub-calc__norule">No rule.</strong> ')
-            if entry.get("no_rule")
-            else ""
-        )
-        items.append(
-            Markup(
-                '<li data-var="{}"{}><strong>{}</strong> ({}): {}{} '
-                '<span class="khub-calc__reason">Why: {}</span></li>'
-            ).format(
-                vid,
-                Markup(' class="khub-calc__norule-item"') if entry.get("no_rule") else "",
-                variable["label"],
-                entry["label"],
-                rule,
-                entry["recommendation"],
-                entry["reason"],
+        if vid not in outputs:
+            items.append(
+                Markup('<li data-var="{}"><strong>{}</strong>: {}</li>').format(
+                    vid, variable["label"], spec["rules"]["waiting"]
+                )
             )
-        )
+            continue
+        entries = variable.get("bands") or variable["options"]
+        entry = next(e for e in entries if e["id"] == outputs[vid])
+        items.append(_decision_item(spec, vid, entry, outputs.get(VERDICT)))
     return Markup("").join(items)
+
+
+def _decision_item(
+    spec: Mapping[str, Any], vid: str, entry: Mapping[str, Any], rule_id: str | None
+) -> Markup:
+    rule = (
+        Markup('<strong class="khub-calc__norule">No rule.</strong> ')
+        if entry.get("no_rule")
+        else ""
+    )
+    status = (
+        Markup(' <span class="khub-calc__status">[{}]</span>').format(
+            standing(spec, vid, entry, rule_id)
+        )
+        if rule_id is not None
+        else ""
+    )
+    return Markup(
+        '<li data-var="{}"{}><strong>{}</strong> ({}){}: {}{} '
+        '<span class="khub-calc__reason">Why: {}</span></li>'
+    ).format(
+        vid,
+        Markup(' class="khub-calc__norule-item"') if entry.get("no_rule") else "",
+        spec["variables"][vid]["label"],
+        entry["label"],
+        status,
+        rule,
+        entry["recommendation"],
+        entry["reason"],
+    )
 
 
 _BODIES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], Markup]] = {

@@ -742,7 +742,12 @@ class _Builder:
                 options = [{"id": o["id"], "label": o["label"]} for o in entry["options"]]
                 choice = {"id": vid, "kind": "choice", "label": entry["label"]}
                 inputs.append({**choice, "default": options[0]["id"], "options": options})
-        return {"rules": {"by": rules.bands_by, "waiting": rules.waiting}, "variables": variables}
+        return {
+            "rules": {"by": rules.bands_by, "waiting": rules.waiting},
+            "variables": variables,
+            "order": list(variables),  # the JSON export sorts keys; the page keeps this order
+            "reconcile": decision_reconcile(self.factset),
+        }
 
     def _announce(self) -> list[str]:
         names = self.record.announce or list(self.record.outputs)
@@ -833,6 +838,7 @@ def decision_variables(factset: FactSet) -> dict[str, Any]:
                 {
                     "id": o.id,
                     "label": fill(o.label, shown),
+                    "leans": o.leans,
                     "recommendation": fill(o.recommendation, shown),
                     "reason": fill(o.reason, shown),
                 }
@@ -840,6 +846,33 @@ def decision_variables(factset: FactSet) -> dict[str, Any]:
             ]
         variables[vid] = entry
     return variables
+
+
+def decision_reconcile(factset: FactSet) -> dict[str, Any] | None:
+    """Return the reconcile section with texts filled and outcomes spelled out, or None."""
+    rules = load_rules(factset)
+    if rules.reconcile is None:
+        return None
+    shown = {fid: show_fact(fact) for fid, fact in factset.facts.items()}
+    rec = rules.reconcile
+    return {
+        "heading": rec.heading,
+        "decided_by": rec.decided_by,
+        "status": rec.status.model_dump(),
+        "waiting": rec.waiting,
+        "rules": [
+            {
+                "id": r.id,
+                "strength": r.strength,
+                "when": r.when,
+                "wins": r.wins,
+                "outcome": r.outcome,
+                "recommendation": fill(rules.outcomes[r.outcome], shown),
+                "because": fill(r.because, shown),
+            }
+            for r in rec.rules
+        ],
+    }
 
 
 def _bands(bands: list[Any], factset: FactSet, shown: dict[str, str]) -> list[dict[str, Any]]:
@@ -855,6 +888,7 @@ def _bands(bands: list[Any], factset: FactSet, shown: dict[str, str]) -> list[di
                 "inclusive": band.up_to is not None,
                 "label": _band_label(start, end, shown),
                 "no_rule": band.no_rule,
+                "leans": band.leans,
                 "recommendation": fill(band.recommendation, shown),
                 "reason": fill(band.reason, shown),
                 "facts": [f for f in (end,) if f] + placeholders(band.recommendation + band.reason),

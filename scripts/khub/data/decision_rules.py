@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -29,6 +31,7 @@ class Band(Record):
     below: str | None = None
     up_to: str | None = None
     no_rule: bool = False
+    leans: Slug | None = None
     recommendation: str
     reason: str
 
@@ -49,6 +52,7 @@ class Option(Record):
 
     id: Slug
     label: str
+    leans: Slug | None = None
     recommendation: str
     reason: str
 
@@ -68,10 +72,42 @@ class Variable(Record):
         return self
 
 
+class ReconcileRule(Record):
+    """One rule of the reconciliation: when its answers hold, its outcome is the verdict."""
+
+    id: Slug
+    strength: Literal["hard", "soft"]
+    when: dict[Slug, list[Slug]]
+    wins: Slug
+    outcome: Slug
+    because: str
+
+
+class Status(Record):
+    """How a variable's line says where it stands against the verdict."""
+
+    decides: str
+    agrees: str
+    outweighed: str
+    neutral: str
+
+
+class Reconcile(Record):
+    """The four answers made into one recommendation: ordered rules, the first match decides."""
+
+    heading: str
+    decided_by: str
+    status: Status
+    waiting: str
+    rules: list[ReconcileRule] = Field(min_length=1)
+
+
 class RulesFile(Record):
     """data/decision-rules.yml."""
 
     variables: dict[Slug, Variable]
+    outcomes: dict[Slug, str] = Field(default_factory=dict)
+    reconcile: Reconcile | None = None
 
 
 def load_rules(factset: FactSet) -> RulesFile:
@@ -108,6 +144,84 @@ def check_rules(rules: RulesFile, factset: FactSet, log: ProblemLog) -> None:
             )
             _check_text(option.reason, factset, (*base, "options", i, "reason"), log)
         _check_text(variable.label, factset, (*base, "label"), log)
+        key = "bands" if variable.bands is not None else "options"
+        leans = [e.leans for e in variable.bands or []] + [o.leans for o in variable.options or []]
+        for i, lean in enumerate(leans):
+            if lean is not None and lean not in rules.outcomes:
+                log.error(
+                    RULES_PATH,
+                    (*base, key, i, "leans"),
+                    f"'{lean}' is not an outcome",
+                    _one_of(rules.outcomes),
+                )
+    for oid, text in rules.outcomes.items():
+        _check_text(text, factset, ("outcomes", oid), log)
+    if rules.reconcile is not None:
+        check_reconcile(rules, factset, log)
+
+
+def check_reconcile(rules: RulesFile, factset: FactSet, log: ProblemLog) -> None:
+    """Log each reconcile rule out of precedence order or naming what the file lacks."""
+    assert rules.reconcile is not None
+    last = len(rules.reconcile.rules) - 1
+    soft_seen = False
+    for i, rule in enumerate(rules.reconcile.rules):
+        where: KeyPath = ("reconcile", "rules", i)
+        if rule.strength == "hard" and soft_seen:
+            log.error(
+                RULES_PATH,
+                (*where, "strength"),
+                f"hard rule '{rule.id}' comes after a soft one",
+                "put every hard rule before the soft ones",
+            )
+        soft_seen = soft_seen or rule.strength == "soft"
+        if rule.outcome not in rules.outcomes:
+            log.error(
+                RULES_PATH,
+                (*where, "outcome"),
+                f"'{rule.outcome}' is not an outcome",
+                _one_of(rules.outcomes),
+            )
+        if rule.wins not in rules.variables:
+            log.error(
+                RULES_PATH,
+                (*where, "wins"),
+                f"'{rule.wins}' is not a variable",
+                _one_of(rules.variables),
+            )
+        _check_when(rule, rules, (*where, "when"), log)
+        if (i == last) != (not rule.when):
+            log.error(
+                RULES_PATH,
+                (*where, "when"),
+                f"rule '{rule.id}' "
+                + ("is last but has conditions" if i == last else "has no conditions"),
+                "end with one rule whose 'when' is {} and give every other rule conditions",
+            )
+        _check_text(rule.because, factset, (*where, "because"), log)
+
+
+def _check_when(rule: ReconcileRule, rules: RulesFile, where: KeyPath, log: ProblemLog) -> None:
+    for vid, ids in rule.when.items():
+        variable = rules.variables.get(vid)
+        if variable is None:
+            log.error(
+                RULES_PATH, (*where, vid), f"'{vid}' is not a variable", _one_of(rules.variables)
+            )
+            continue
+        known = [e.id for e in (variable.bands or variable.options or [])]
+        for k, eid in enumerate(ids):
+            if eid not in known:
+                log.error(
+                    RULES_PATH,
+                    (*where, vid, k),
+                    f"'{eid}' is not a band or option of '{vid}'",
+                    _one_of(known),
+                )
+
+
+def _one_of(names: Mapping[str, object] | list[str]) -> str:
+    return "use one of: " + ", ".join(names)
 
 
 def _check_bands(bands: list[Band], factset: FactSet, base: KeyPath, log: ProblemLog) -> None:

@@ -14,6 +14,7 @@
   var SCRIPT = document.currentScript && document.currentScript.src;
   var ROOT = new URL(SCRIPT ? "../../" : "./", SCRIPT || document.baseURI);
   var MAX_RESULT = 1e21;
+  var VERDICT = "_verdict";
   var SCHEMA_VERSION = 2;
   var loads = {};
 
@@ -286,16 +287,33 @@
     return Array.isArray(value) ? value[0] : value;
   }
 
+  function namesIn(expr, out) {
+    out = out || {};
+    if (typeof expr === "string") out[expr] = true;
+    else if (Array.isArray(expr)) expr.slice(1).forEach(function (a) { namesIn(a, out); });
+    return out;
+  }
+
+  function known(expr, scope, extra) {
+    return Object.keys(namesIn(expr)).every(function (n) {
+      return Object.prototype.hasOwnProperty.call(scope, n) || (extra && extra[n]);
+    });
+  }
+
+  /* An output is computed only when every name its formula reads has a value. */
   function outputsOf(spec, scope) {
     var outputs = {};
     spec.outputs.forEach(function (out) {
-      scope[out.id] = outputs[out.id] = evaluate(out.formula, scope);
+      if (known(out.formula, scope)) scope[out.id] = outputs[out.id] = evaluate(out.formula, scope);
     });
     return outputs;
   }
 
   function tableOf(spec, scope) {
     var formula = spec.outputs[0].formula;
+    var given = {};
+    spec.table.rows.forEach(function (row) { Object.keys(row.values).forEach(function (n) { given[n] = true; }); });
+    if (!known(formula, scope, given)) return {};
     var labels = {};
     var rows = spec.table.rows.map(function (row) {
       labels[row.id] = row.label;
@@ -323,12 +341,52 @@
 
   function rulesOf(spec, scope, picked) {
     var outputs = outputsOf(spec, scope);
-    var volume = low(outputs[spec.rules.by]);
-    Object.keys(spec.variables).forEach(function (vid) {
+    var by = spec.rules.by, has = Object.prototype.hasOwnProperty;
+    variableIds(spec).forEach(function (vid) {
       var variable = spec.variables[vid];
-      outputs[vid] = variable.bands ? pickBand(variable.bands, volume) : picked[vid];
+      if (variable.bands && has.call(outputs, by)) outputs[vid] = pickBand(variable.bands, low(outputs[by]));
+      else if (!variable.bands && has.call(picked, vid)) outputs[vid] = picked[vid];
     });
+    if (spec.reconcile) {
+      var chosen = {};
+      variableIds(spec).forEach(function (vid) {
+        if (has.call(outputs, vid)) chosen[vid] = outputs[vid];
+      });
+      var verdict = reconcile(spec.reconcile.rules, chosen);
+      if (verdict !== null) outputs[VERDICT] = verdict;
+    }
     return outputs;
+  }
+
+  /* The first rule whose conditions hold decides; one resting on an unknown answer waits. */
+  function reconcile(rules, chosen) {
+    for (var i = 0; i < rules.length; i++) {
+      var state = true, when = rules[i].when;
+      var vids = Object.keys(when);
+      for (var j = 0; j < vids.length; j++) {
+        if (!Object.prototype.hasOwnProperty.call(chosen, vids[j])) state = null;
+        else if (when[vids[j]].indexOf(chosen[vids[j]]) < 0) { state = false; break; }
+      }
+      if (state === null) return null;
+      if (state) return rules[i].id;
+    }
+    return null;
+  }
+
+  /* The variables in the order of data/decision-rules.yml (the JSON's keys are sorted). */
+  function variableIds(spec) {
+    return spec.order || Object.keys(spec.variables);
+  }
+
+  function ruleOf(spec, id) {
+    return spec.reconcile.rules.filter(function (r) { return r.id === id; })[0];
+  }
+
+  function standing(spec, vid, entry, ruleId) {
+    var rule = ruleOf(spec, ruleId), status = spec.reconcile.status;
+    if (rule.wins === vid) return status.decides;
+    if (!entry.leans) return status.neutral;
+    return entry.leans === rule.outcome ? status.agrees : status.outweighed;
   }
 
   var RESULTS = { outputs: outputsOf, table: tableOf, rules: rulesOf };
@@ -337,15 +395,16 @@
     var spec = data.calculators[name];
     if (!spec) throw new Error("unknown calculator '" + name + "'");
     var read = readInputs(data.messages, spec.inputs, inputs || {});
-    if (Object.keys(read[0]).length) return { ok: false, errors: read[0], values: {}, outputs: {} };
+    var errors = read[0];
     var scope = Object.assign({}, read[1]);
     spec.constants.forEach(function (c) { scope[c.id] = c.value; });
     var outputs = RESULTS[spec.kind](spec, scope, read[2]);
     var fine = numbers(outputs, []).every(function (v) { return isFinite(v) && Math.abs(v) < MAX_RESULT; });
     if (!fine) {
-      return { ok: false, errors: { _: data.messages.result_too_large }, values: {}, outputs: {} };
+      errors = Object.assign({}, errors, { _: data.messages.result_too_large });
+      return { ok: false, errors: errors, values: read[1], outputs: {} };
     }
-    return { ok: true, errors: {}, values: read[1], outputs: outputs };
+    return { ok: !Object.keys(errors).length, errors: errors, values: read[1], outputs: outputs };
   }
 
   /* ---- the parts that change (calculator_html.py) ------------------------------- */
@@ -395,35 +454,65 @@
     }).join("");
   }
 
+  function decisionItem(spec, vid, entry, ruleId) {
+    var rule = entry.no_rule ? '<strong class="khub-calc__norule">No rule.</strong> ' : "";
+    var status = ruleId ? ' <span class="khub-calc__status">[' + esc(standing(spec, vid, entry, ruleId)) + "]</span>" : "";
+    return '<li data-var="' + esc(vid) + '"' + (entry.no_rule ? ' class="khub-calc__norule-item"' : "") +
+      "><strong>" + esc(spec.variables[vid].label) + "</strong> (" + esc(entry.label) + ")" + status + ": " +
+      rule + esc(entry.recommendation) + ' <span class="khub-calc__reason">Why: ' + esc(entry.reason) +
+      "</span></li>";
+  }
+
+  function entryOf(variable, id) {
+    return (variable.bands || variable.options).filter(function (e) { return e.id === id; })[0];
+  }
+
   function decisionItems(spec, outputs) {
-    return Object.keys(spec.variables).map(function (vid) {
+    return variableIds(spec).map(function (vid) {
       var variable = spec.variables[vid];
-      var entries = variable.bands || variable.options;
-      var entry = entries.filter(function (e) { return e.id === outputs[vid]; })[0];
-      var rule = entry.no_rule ? '<strong class="khub-calc__norule">No rule.</strong> ' : "";
-      return '<li data-var="' + esc(vid) + '"' + (entry.no_rule ? ' class="khub-calc__norule-item"' : "") +
-        "><strong>" + esc(variable.label) + "</strong> (" + esc(entry.label) + "): " + rule +
-        esc(entry.recommendation) + ' <span class="khub-calc__reason">Why: ' + esc(entry.reason) +
-        "</span></li>";
+      if (!Object.prototype.hasOwnProperty.call(outputs, vid)) {
+        return '<li data-var="' + esc(vid) + '"><strong>' + esc(variable.label) + "</strong>: " +
+          esc(spec.rules.waiting) + "</li>";
+      }
+      return decisionItem(spec, vid, entryOf(variable, outputs[vid]), outputs[VERDICT]);
     }).join("");
+  }
+
+  function verdictHtml(spec, outputs) {
+    var rec = spec.reconcile;
+    var head = "<strong>" + esc(rec.heading) + ":</strong> ";
+    var id = outputs[VERDICT];
+    if (!id) return "<p>" + head + esc(rec.waiting) + "</p>";
+    var rule = ruleOf(spec, id);
+    var decided = rec.decided_by.replace("{variable}", spec.variables[rule.wins].label)
+      .replace("{strength}", rule.strength);
+    return "<p>" + head + '<span class="khub-calc__outcome">' + esc(rule.recommendation) + "</span> " +
+      '<span class="khub-calc__decided">(' + esc(decided) + ")</span></p>" +
+      '<p class="khub-calc__reason">Why: ' + esc(rule.because) + "</p>";
   }
 
   /* Paint the results of one kind; return the sentence the live region announces. */
   var PAINT = {
     outputs: function (root, spec, result) {
       var scope = Object.assign({}, result.values, result.outputs);
-      var byId = {};
+      var byId = {}, has = Object.prototype.hasOwnProperty;
       spec.outputs.forEach(function (out) {
         byId[out.id] = out;
-        root.querySelector('[data-out="' + out.id + '"]').textContent = showOutput(out, result.outputs[out.id]);
-        root.querySelector('[data-work="' + out.id + '"]').textContent = working(spec, out, scope);
+        var shown = has.call(result.outputs, out.id);
+        root.querySelector('[data-out="' + out.id + '"]').textContent = shown ? showOutput(out, result.outputs[out.id]) : "—";
+        root.querySelector('[data-work="' + out.id + '"]').textContent = shown ? working(spec, out, scope) : "—";
       });
-      return spec.announce.map(function (id) {
+      return spec.announce.filter(function (id) { return has.call(result.outputs, id); }).map(function (id) {
         return byId[id].label + ": " + showOutput(byId[id], result.outputs[id]);
       }).join("; ");
     },
     table: function (root, spec, result) {
-      root.querySelector("[data-khub-results]").innerHTML = tableRows(spec, result.outputs, result.values);
+      var results = root.querySelector("[data-khub-results]");
+      if (!result.outputs.rows) {
+        results.innerHTML = '<tr><td colspan="3">' + esc(spec.table.waiting) + "</td></tr>";
+        return "";
+      }
+      results.innerHTML = tableRows(spec, result.outputs, result.values);
       var first = result.outputs.rows[0];
       var row = spec.table.rows.filter(function (r) { return r.id === first.id; })[0];
       var badge = spec.table.badge.charAt(0).toUpperCase() + spec.table.badge.slice(1);
@@ -431,27 +520,33 @@
     },
     rules: function (root, spec, result) {
       root.querySelector("[data-khub-results]").innerHTML = decisionItems(spec, result.outputs);
-      return Object.keys(spec.variables).map(function (vid) {
-        var entries = spec.variables[vid].bands || spec.variables[vid].options;
-        var entry = entries.filter(function (e) { return e.id === result.outputs[vid]; })[0];
-        return spec.variables[vid].label + ": " + entry.recommendation;
-      }).join(" ");
+      var box = root.querySelector(".khub-calc__verdict");
+      if (box && spec.reconcile) box.innerHTML = verdictHtml(spec, result.outputs);
+      var id = result.outputs[VERDICT];
+      return id ? spec.reconcile.heading + ": " + ruleOf(spec, id).recommendation : "";
     }
   };
 
-  function paintFailure(root, spec, result) {
+  /* Paint every result that could be worked out; say what is wrong with the rest. */
+  function paint(root, spec, result) {
     var general = result.errors._;
-    var results = root.querySelector("[data-khub-results]");
-    if (spec.kind === "outputs") {
-      root.querySelectorAll("[data-out], [data-work]").forEach(function (el) { el.textContent = "—"; });
-    } else if (spec.kind === "table") {
-      results.innerHTML = '<tr><td colspan="3">' + esc(general || spec.table.waiting) + "</td></tr>";
-    } else {
-      results.innerHTML = "<li>" + esc(general || spec.rules.waiting) + "</li>";
+    if (general) {
+      var results = root.querySelector("[data-khub-results]");
+      if (spec.kind === "outputs") {
+        root.querySelectorAll("[data-out], [data-work]").forEach(function (el) { el.textContent = "—"; });
+      } else if (spec.kind === "table") {
+        results.innerHTML = '<tr><td colspan="3">' + esc(general) + "</td></tr>";
+      } else {
+        results.innerHTML = "<li>" + esc(general) + "</li>";
+      }
+      return general;
     }
-    return general || "Check the input: " + Object.keys(result.errors).map(function (k) {
+    var summary = PAINT[spec.kind](root, spec, result);
+    if (result.ok) return summary;
+    var problems = "Check the input: " + Object.keys(result.errors).map(function (k) {
       return result.errors[k];
     }).join(" ");
+    return summary ? problems + " " + summary : problems;
   }
 
   /* ---- the page ---------------------------------------------------------------- */
@@ -480,6 +575,14 @@
     return inputs;
   }
 
+  /* A wide select repeats its chosen label below it, where a narrow screen can wrap it. */
+  function showChosen(root) {
+    root.querySelectorAll(".khub-calc__chosen").forEach(function (box) {
+      var select = box.parentNode.querySelector("select");
+      if (select && select.selectedIndex >= 0) box.textContent = select.options[select.selectedIndex].text;
+    });
+  }
+
   function showErrors(root, spec, errors) {
     spec.inputs.forEach(function (item) {
       var field = root.querySelector('[name="' + item.id + '"]');
@@ -499,7 +602,8 @@
     var result = compute(data, name, inputs);
     var spec = data.calculators[name];
     showErrors(root, spec, result.errors);
-    var summary = result.ok ? PAINT[spec.kind](root, spec, result) : paintFailure(root, spec, result);
+    showChosen(root);
+    var summary = paint(root, spec, result);
     var status = root.querySelector("[data-khub-status]");
     clearTimeout(root.khubTimer);
     root.khubTimer = setTimeout(function () { status.textContent = summary; }, 400);
