@@ -1,0 +1,81 @@
+"""Trusted HTML blocks for the generated pages: tables and fact links the builder passes through.
+
+Python-Markdown (with md_in_html) hands a top-level HTML block without a `markdown`
+attribute to the page unchanged: no inline patterns, no attribute lists, no link rewriting.
+The generated fact, series and derived pages are mostly tables of links, so writing those
+tables as HTML here, from khub's own escaping (khub.render.escape), makes them cheap to
+build. Links therefore carry the URL the site will have: the site is built with
+`use_directory_urls: true` (mkdocs.yml), so `facts/x.md` is served at `facts/x/`. Every
+block still passes through the page sanitiser (khub.render.sanitize) like any other HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Iterable, Sequence
+
+from khub.render.escape import md_attr, md_text, md_url
+
+SEARCH_EXCLUDE = "data-search-exclude"
+
+
+def text(value: str) -> str:
+    """Return plain text as inert HTML text (the same escaping as Markdown text)."""
+    return md_text(value)
+
+
+def attr(value: str) -> str:
+    """Return plain text safe inside a double-quoted HTML attribute."""
+    return md_attr(value)
+
+
+def _url_folder(page: str) -> str:
+    """Return the folder a page is served from: `a/b.md` -> `a/b`, `a/index.md` -> `a`."""
+    stem = page.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return posixpath.dirname(stem)
+    return stem
+
+
+def page_url(target: str, page: str, anchor: str | None = None) -> str:
+    """Return the link from the page built from `page` to the one built from `target`."""
+    fragment = f"#{anchor}" if anchor else ""
+    if target == page and anchor:
+        return fragment
+    folder = posixpath.relpath(_url_folder(target) or ".", _url_folder(page) or ".")
+    path = "./" if folder == "." else f"{folder}/"
+    return f"{path}{fragment}"
+
+
+def link(label: str, href: str, attributes: str = "") -> str:
+    """Return an anchor whose text is escaped and whose destination is quoted."""
+    extra = f" {attributes}" if attributes else ""
+    return f'<a{extra} href="{html.escape(md_url(href))}">{text(label)}</a>'
+
+
+def code(value: str) -> str:
+    """Return inline code holding plain text."""
+    return f"<code>{text(value)}</code>"
+
+
+def table(
+    head: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    searchable_rows: Sequence[Sequence[str]] = (),
+) -> str:
+    """Return a table of ready HTML cells; only searchable_rows (first) enter the search index."""
+    header = "".join(f"<th>{cell}</th>" for cell in head)
+    out = [f"<table>\n<thead {SEARCH_EXCLUDE}><tr>{header}</tr></thead>"]
+    if searchable_rows:
+        out.append("<tbody>")
+        out += [_row(row) for row in searchable_rows]
+        out.append("</tbody>")
+    out.append(f"<tbody {SEARCH_EXCLUDE}>")
+    out += [_row(row) for row in rows]
+    out.append("</tbody>\n</table>")
+    return "\n".join(out)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
