@@ -4,9 +4,9 @@ Python-Markdown (with md_in_html) hands a top-level HTML block without a `markdo
 attribute to the page unchanged: no inline patterns, no attribute lists, no link rewriting.
 The generated fact, series and derived pages are mostly tables of links, so writing those
 tables as HTML here, from khub's own escaping (khub.render.escape), makes them cheap to
-build. Links therefore carry the URL the site will have: the site is built with
-`use_directory_urls: true` (mkdocs.yml), so `facts/x.md` is served at `facts/x/`. Every
-block still passes through the page sanitiser (khub.render.sanitize) like any other HTML.
+build. Links name source pages (`../sources.md#id`) as Markdown links do: Zensical resolves
+them itself, khub.render.links does it under MkDocs and ProperDocs. Every block still
+passes through the page sanitiser (khub.render.sanitize) like any other HTML.
 """
 
 from __future__ import annotations
@@ -30,22 +30,14 @@ def attr(value: str) -> str:
     return md_attr(value)
 
 
-def _url_folder(page: str) -> str:
-    """Return the folder a page is served from: `a/b.md` -> `a/b`, `a/index.md` -> `a`."""
-    stem = page.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return posixpath.dirname(stem)
-    return stem
-
-
 def page_url(target: str, page: str, anchor: str | None = None) -> str:
-    """Return the link from the page built from `page` to the one built from `target`."""
+    """Return the link from page to target (both paths in build/docs), as a `.md` link."""
     fragment = f"#{anchor}" if anchor else ""
     if target == page and anchor:
         return fragment
-    folder = posixpath.relpath(_url_folder(target) or ".", _url_folder(page) or ".")
-    path = "./" if folder == "." else f"{folder}/"
-    return f"{path}{fragment}"
+    folder, name = posixpath.split(target)
+    up = posixpath.relpath(folder or ".", posixpath.dirname(page) or ".")
+    return (f"{up}/{name}" if up != "." else name) + fragment
 
 
 def link(label: str, href: str, attributes: str = "") -> str:
