@@ -35,8 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _build(args.config, args.docs_dir, args.site_dir)
 
 
+def _use_properdocs() -> None:
+    """Make ProperDocs the builder: every `mkdocs.*` import (Material's too) resolves to it."""
+    import properdocs.replacement  # noqa: F401 - importing it installs the alias
+
+
 def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
-    """Build strictly; print MkDocs' messages as its command line does; 1 on failure."""
+    """Build strictly with ProperDocs; print its messages as its command line does."""
+    _use_properdocs()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
@@ -62,6 +68,7 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
 
 
 def _serve(config_file: str, dev_addr: str) -> int:
+    _use_properdocs()
     from mkdocs.__main__ import cli
 
     argv = ["serve", "-f", config_file, "--dev-addr", dev_addr, "--livereload"]
@@ -75,13 +82,14 @@ def _serve(config_file: str, dev_addr: str) -> int:
 
 
 def _log_like_mkdocs() -> None:
-    """Print MkDocs' log records as `LEVEL   -  message`, the way its command line does."""
+    """Print the builder's log records as `LEVEL   -  message`, the way its command line does."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    for name in ("properdocs", "mkdocs"):  # ProperDocs' own records, and its plugins' (Material)
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 if __name__ == "__main__":
