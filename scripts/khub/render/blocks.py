@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from khub.render.escape import md_attr, md_text, md_url
 
-SEARCH_EXCLUDE = "data-search-exclude"
+MARK = "<!-- khub:html -->"  # khub.render.links stashes the block that follows, unparsed
 
 
 def text(value: str) -> str:
@@ -51,23 +51,10 @@ def code(value: str) -> str:
     return f"<code>{text(value)}</code>"
 
 
-def table(
-    head: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    searchable_rows: Sequence[Sequence[str]] = (),
-) -> str:
-    """Return a table of ready HTML cells; only searchable_rows (first) enter the search index."""
+def table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Return a table of ready HTML cells, marked for khub.render.links to stash."""
     header = "".join(f"<th>{cell}</th>" for cell in head)
-    out = [f"<table>\n<thead {SEARCH_EXCLUDE}><tr>{header}</tr></thead>"]
-    if searchable_rows:
-        out.append("<tbody>")
-        out += [_row(row) for row in searchable_rows]
-        out.append("</tbody>")
-    out.append(f"<tbody {SEARCH_EXCLUDE}>")
-    out += [_row(row) for row in rows]
-    out.append("</tbody>\n</table>")
+    out = [MARK, "<table>", f"<thead><tr>{header}</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows]
+    out += ["</tbody>", "</table>"]
     return "\n".join(out)
-
-
-def _row(cells: Sequence[str]) -> str:
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"

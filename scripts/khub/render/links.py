@@ -1,12 +1,18 @@
-"""Resolve `.md` links inside raw HTML blocks the way MkDocs resolves Markdown links.
+"""khub's generated HTML blocks in Python-Markdown: set aside unparsed, links resolved.
 
-khub's generated tables are raw HTML (khub.render.blocks) whose links name the source page,
-`../sources.md#id`, as Markdown links do. Zensical resolves such links in HTML itself;
-MkDocs and ProperDocs only resolve links of the Markdown tree, and leave raw HTML as it is.
-This extension closes that gap under MkDocs and ProperDocs: once raw HTML is back in the
-page, it hands every relative `.md` link to the page's own link resolver (the `relpath`
-treeprocessor MkDocs registers for each page), which also validates the target and its
-anchor in strict mode. Where no such resolver is registered (Zensical), it does nothing.
+khub.render.blocks writes the generated tables as HTML, each after a `<!-- khub:html -->`
+line and without blank lines inside. Two steps make them cheap and correct:
+
+- Before any HTML parser runs, each such block goes to Python-Markdown's stash as it is
+  (Python-Markdown's and the builder's HTML parsers would otherwise walk every tag). The
+  page sanitiser (khub.render.sanitize) still cleans it with the rest of the page; without
+  this extension the block is an ordinary raw HTML block, with the same output.
+- Their links name source pages, `../sources.md#id`, as Markdown links do. Zensical
+  resolves such links in HTML itself; MkDocs and ProperDocs only resolve links of the
+  Markdown tree. Once raw HTML is back in the page, every relative `.md` link goes to the
+  page's own link resolver (the `relpath` treeprocessor MkDocs registers for each page),
+  which also validates the target and its anchor in strict mode. Where no such resolver is
+  registered (Zensical), links are left to the builder.
 """
 
 from __future__ import annotations
@@ -19,9 +25,37 @@ from urllib.parse import urlsplit
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
 
 EXTENSION = "khub.render.links"
 PRIORITY = -50  # after raw HTML is restored (30), before the sanitiser (-100)
+STASH_PRIORITY = 25  # before the builder's (21) and Python-Markdown's (20) HTML parsers
+MARK = "<!-- khub:html -->"
+
+
+class StashBlocks(Preprocessor):
+    """Put every marked HTML block in the stash, unparsed."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        """Return the lines with each marked block replaced by its stash placeholder."""
+        if MARK not in lines:
+            return lines
+        out: list[str] = []
+        block: list[str] | None = None
+        for line in [*lines, ""]:
+            if block is None:
+                if line == MARK:
+                    block = []
+                else:
+                    out.append(line)
+            elif line.strip():
+                block.append(line)
+            else:
+                out += ["", self.md.htmlStash.store("\n".join(block)), "", line]
+                block = None
+        return out[:-1]
+
+
 _HREF = re.compile(r'(<a\s[^>]*?\bhref=")([^"]*)(")')
 
 
@@ -60,10 +94,11 @@ def _is_source_link(href: str) -> bool:
 
 
 class LinksExtension(Extension):
-    """Register the raw-HTML link resolver."""
+    """Register the block stash and the raw-HTML link resolver."""
 
     def extendMarkdown(self, md: Markdown) -> None:
         """Add the postprocessor to md."""
+        md.preprocessors.register(StashBlocks(md), "khub_html", STASH_PRIORITY)
         md.postprocessors.register(SourceLinks(md), "khub_links", PRIORITY)
 
 

@@ -46,11 +46,17 @@ class ModuleInfo:
         return f"{self.source.id}.md"
 
 
-def front(title: str, description: str | None = None) -> str:
-    """Return YAML front matter giving a page its title (HTML-escaped: themes insert it raw)."""
+def front(title: str, description: str | None = None, *, indexed: bool = True) -> str:
+    """Return YAML front matter giving a page its title (HTML-escaped: themes insert it raw).
+
+    A page that is not `indexed` stays out of the theme's search index: the fact pages are
+    found through one search entry per fact instead (khub.site.search).
+    """
     lines = ["---", f"title: {json.dumps(html.escape(title), ensure_ascii=False)}"]
     if description is not None:
         lines.append(f"description: {json.dumps(html.escape(description), ensure_ascii=False)}")
+    if not indexed:
+        lines += ["search:", "  exclude: true"]
     return "\n".join([*lines, "---", "", ""])
 
 
@@ -93,7 +99,7 @@ def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
         link = blocks.link("Derived facts", blocks.page_url(DERIVED_PAGE, FACT_INDEX))
         rows.append((link, "various", str(len(derived)), "computed from other facts"))
     table = blocks.table(("Series", "Unit", "Facts", "Source"), rows)
-    return front("Fact index") + "# Fact index\n\n" + table + "\n"
+    return front("Fact index", indexed=False) + "# Fact index\n\n" + table + "\n"
 
 
 def _unit(name: str) -> str:
@@ -122,7 +128,7 @@ def series_page(
 ) -> str:
     """Return the page of one series: each fact with value, dates, status, source, history."""
     page = f"facts/{sid}.md"
-    head = [front(series.title) + f"# {md_text(series.title)}", ""]
+    head = [front(series.title, indexed=False) + f"# {md_text(series.title)}", ""]
     head.append(
         f"Series `{sid}` · unit {_unit(series.unit)} · {len(facts)} facts · "
         f"source {_source_link(factset, series.source, page)}"
@@ -140,6 +146,7 @@ def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -
     element = fact_element_html(fact, value_text(fact), page, factset, freshness)
     stale = " (stale)" if freshness.is_stale(fact) else ""
     rows = [
+        ("Value", element),
         ("Fact id", blocks.code(fact.id)),
         ("As of", fact.as_of.isoformat()),
         ("Last verified", fact.verified.isoformat() + stale),
@@ -153,9 +160,7 @@ def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -
         rows.append(("Source", _source_html(factset, fact.source, page)))
     if fact.note:
         rows.append(("Note", blocks.text(fact.note)))
-    # The value row stays in the search index (with the heading: label, value, page title);
-    # the other rows and the history are left out of it.
-    fields = blocks.table(("Field", "Value"), rows, searchable_rows=[("Value", element)])
+    fields = blocks.table(("Field", "Value"), rows)
     parts = [f"## {md_text(fact.label)} {{#{anchor}}}", fields]
     if fact.history:
         history = [_history_row(h, fact) for h in fact.history]
@@ -190,7 +195,7 @@ def _derived_page(
     path: str, number: int, total: int, facts: list[Fact], factset: FactSet, freshness: Freshness
 ) -> str:
     title = "Derived facts" if total == 1 else f"Derived facts ({number} of {total})"
-    head = front(title) + f"# {title}\n\nComputed from other facts, never typed in."
+    head = front(title, indexed=False) + f"# {title}\n\nComputed from other facts, never typed in."
     if total > 1:
         head += "\n\n" + _page_links(path, total)
     blocks_ = [head, *(_fact_block(f, path, factset, freshness) for f in facts)]

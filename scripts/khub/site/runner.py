@@ -12,9 +12,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from khub.site.children import die_with_parent
+from khub.site.search import add_fact_entries
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +58,9 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
+            add_fact_entries(
+                Path(config["docs_dir"]), Path(config["site_dir"]), config["use_directory_urls"]
+            )
         finally:
             config.plugins.on_shutdown()
     except Abort as exc:
