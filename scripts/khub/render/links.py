@@ -9,8 +9,8 @@ line and without blank lines inside. Two steps make them cheap and correct:
   this extension the block is an ordinary raw HTML block, with the same output.
 - Their links name source pages, `../sources.md#id`, as Markdown links do. Zensical
   resolves such links in HTML itself; MkDocs and ProperDocs only resolve links of the
-  Markdown tree. Once raw HTML is back in the page, every relative `.md` link goes to the
-  page's own link resolver (the `relpath` treeprocessor MkDocs registers for each page),
+  Markdown tree. So every relative `.md` link of a marked block goes to the page's own
+  link resolver (the `relpath` treeprocessor MkDocs registers for each page),
   which also validates the target and its anchor in strict mode. Where no such resolver is
   registered (Zensical), links are left to the builder.
 """
@@ -24,11 +24,9 @@ from urllib.parse import urlsplit
 
 from markdown import Markdown
 from markdown.extensions import Extension
-from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 EXTENSION = "khub.render.links"
-PRIORITY = -50  # after raw HTML is restored (30), before the sanitiser (-100)
 STASH_PRIORITY = 25  # before the builder's (21) and Python-Markdown's (20) HTML parsers
 MARK = "<!-- khub:html -->"
 
@@ -51,31 +49,30 @@ class StashBlocks(Preprocessor):
             elif line.strip():
                 block.append(line)
             else:
-                out += ["", self.md.htmlStash.store("\n".join(block)), "", line]
+                out += ["", self.md.htmlStash.store(self._resolved(block)), "", line]
                 block = None
         return out[:-1]
+
+    def _resolved(self, block: list[str]) -> str:
+        text = "\n".join(block)
+        resolver = _resolver(self.md)
+        return text if resolver is None or ".md" not in text else resolve_links(text, resolver)
 
 
 _HREF = re.compile(r'(<a\s[^>]*?\bhref=")([^"]*)(")')
 
 
-class SourceLinks(Postprocessor):
-    """Turn relative `.md` hrefs of raw HTML into the URLs of the pages they name."""
+def resolve_links(block: str, resolver: Any) -> str:
+    """Return block with every relative `.md` href replaced by the URL resolver gives."""
 
-    def run(self, text: str) -> str:
-        """Return the page with every relative `.md` href resolved by the page's resolver."""
-        resolver = _resolver(self.md)
-        if resolver is None or ".md" not in text:
-            return text
+    def replace(match: re.Match[str]) -> str:
+        href = html.unescape(match.group(2))
+        if not _is_source_link(href):
+            return match.group(0)
+        url = str(resolver.path_to_url(href))
+        return f"{match.group(1)}{html.escape(url)}{match.group(3)}"
 
-        def replace(match: re.Match[str]) -> str:
-            href = html.unescape(match.group(2))
-            if not _is_source_link(href):
-                return match.group(0)
-            url = str(resolver.path_to_url(href))
-            return f"{match.group(1)}{html.escape(url)}{match.group(3)}"
-
-        return _HREF.sub(replace, text)
+    return _HREF.sub(replace, block)
 
 
 def _resolver(md: Markdown) -> Any | None:
@@ -94,12 +91,11 @@ def _is_source_link(href: str) -> bool:
 
 
 class LinksExtension(Extension):
-    """Register the block stash and the raw-HTML link resolver."""
+    """Register the block stash (which resolves the blocks' links)."""
 
     def extendMarkdown(self, md: Markdown) -> None:
         """Add the postprocessor to md."""
         md.preprocessors.register(StashBlocks(md), "khub_html", STASH_PRIORITY)
-        md.postprocessors.register(SourceLinks(md), "khub_links", PRIORITY)
 
 
 def makeExtension(**kwargs: Any) -> LinksExtension:

@@ -212,7 +212,7 @@ def _page_links(path: str, total: int) -> str:
             if target == path
             else blocks.link(str(number), blocks.page_url(target, path))
         )
-    return '<p class="khub-pages">Pages: ' + " · ".join(items) + "</p>"
+    return f'{blocks.MARK}\n<p class="khub-pages">Pages: ' + " · ".join(items) + "</p>"
 
 
 def sources_page(

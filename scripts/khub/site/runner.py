@@ -90,11 +90,10 @@ def _log_like_mkdocs() -> None:
     """Print the builder's log records as `LEVEL   -  message`, the way its command line does."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
-    for name in ("properdocs", "mkdocs"):  # ProperDocs' own records, and its plugins' (Material)
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    logger = logging.getLogger("properdocs")  # ProperDocs passes its plugins' records on to it
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 if __name__ == "__main__":
