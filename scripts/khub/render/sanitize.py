@@ -69,7 +69,6 @@ KHUB_DATA = frozenset(
         "data-out",
         "data-work",
         "data-var",
-        "data-search-exclude",  # keeps a block out of the theme's search index, nothing more
     }
 )
 GLOBAL_ATTRIBUTES = KHUB_DATA | {
