@@ -99,9 +99,12 @@ def build(today: str | None) -> None:
     safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
     root, when = Path(), _date(today)
     with stop_signals_raise():
-        result = build_site(root, lambda out: run_generate(root, when, out_dir=out))
-    click.echo(_summary(replace(result, out_dir=Path(BUILD_DOCS))), err=True)
-    click.echo(f"built {SITE_DIR}", err=True)
+        outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out))
+    click.echo(_summary(replace(outcome.result, out_dir=Path(BUILD_DOCS))), err=True)
+    if outcome.rebuilt:
+        click.echo(f"built {SITE_DIR}", err=True)
+    else:
+        click.echo(f"{SITE_DIR} is up to date: nothing changed since the last build", err=True)
 
 
 @click.command(name="serve")

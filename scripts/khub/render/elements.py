@@ -8,10 +8,12 @@ import posixpath
 from dataclasses import dataclass
 
 from khub.data.model import Fact, FactSet, Licence, Source
+from khub.render.blocks import page_url
 from khub.render.display import format_value
 from khub.render.escape import md_attr, md_link, md_text
 
 DERIVED_PAGE = "facts/derived.md"
+DERIVED_PER_PAGE = 250  # keeps every derived page well under 500 KB at any hub size
 STALE_MARK = '<span class="khub-stale-mark" aria-hidden="true">†</span>'
 STALE_TEXT = '<span class="khub-sr"> (stale)</span>'
 UNCHECKED_MARK = '<span class="khub-unchecked-mark" aria-hidden="true">‡</span>'
@@ -38,10 +40,28 @@ def series_index(factset: FactSet) -> dict[str, list[Fact]]:
     return index
 
 
-def fact_target(fact: Fact) -> tuple[str, str]:
+def derived_page_path(number: int) -> str:
+    """Return the path of derived page `number` (from 1): facts/derived.md, facts/derived/2.md."""
+    return DERIVED_PAGE if number == 1 else f"facts/derived/{number}.md"
+
+
+_PAGES_OF: list[tuple[dict[str, Fact], dict[str, str]]] = []
+
+
+def derived_pages(factset: FactSet) -> dict[str, str]:
+    """Return the page of every derived fact: DERIVED_PER_PAGE facts a page, in file order."""
+    if _PAGES_OF and _PAGES_OF[0][0] is factset.facts:  # one factset is rendered at a time
+        return _PAGES_OF[0][1]
+    derived = [fid for fid, fact in factset.facts.items() if fact.series is None]
+    pages = {fid: derived_page_path(i // DERIVED_PER_PAGE + 1) for i, fid in enumerate(derived)}
+    _PAGES_OF[:] = [(factset.facts, pages)]
+    return pages
+
+
+def fact_target(fact: Fact, factset: FactSet) -> tuple[str, str]:
     """Return (page, anchor) of a fact's own entry on the generated fact pages."""
     if fact.series is None:
-        return DERIVED_PAGE, fact.id
+        return derived_pages(factset).get(fact.id, DERIVED_PAGE), fact.id
     return f"facts/{fact.series}.md", fact.id[len(fact.series) + 1 :]
 
 
@@ -57,9 +77,9 @@ def _relative_folder(folder: str, start: str) -> str:
     return posixpath.relpath(folder or ".", start or ".")
 
 
-def fact_href(fact: Fact, page: str) -> str:
+def fact_href(fact: Fact, page: str, factset: FactSet) -> str:
     """Return the link from page to a fact's entry."""
-    target, anchor = fact_target(fact)
+    target, anchor = fact_target(fact, factset)
     return f"{relative(target, page)}#{anchor}"
 
 
@@ -158,8 +178,24 @@ def fact_element(fact: Fact, text: str, page: str, factset: FactSet, freshness: 
         mark += f'{UNCHECKED_MARK}<span class="khub-sr"> ({unchecked_text(since)})</span>'
 
     title = md_attr(tooltip(fact, factset, freshness))
-    href = fact_href(fact, page)
+    href = fact_href(fact, page, factset)
     return f'[{md_text(text)}{mark}]({href}){{{classes} data-fact-id="{fact.id}" title="{title}"}}'
+
+
+def fact_element_html(
+    fact: Fact, text: str, page: str, factset: FactSet, freshness: Freshness
+) -> str:
+    """Return one traceable fact as HTML: the same link fact_element gives, ready-made."""
+    stale = freshness.is_stale(fact)
+    classes = "khub-fact khub-stale" if stale else "khub-fact"
+    mark = STALE_MARK + STALE_TEXT if stale else ""
+    title = md_attr(tooltip(fact, factset, freshness))
+    target, anchor = fact_target(fact, factset)
+    href = page_url(target, page, anchor)
+    return (
+        f'<a class="{classes}" data-fact-id="{fact.id}" href="{href}" title="{title}">'
+        f"{md_text(text)}{mark}</a>"
+    )
 
 
 def footnote(number: int, sid: str, source: Source, page: str) -> str:

@@ -11,12 +11,14 @@ from khub.data.health import HEALTH_PAGE, health_page
 from khub.data.model import Fact, FactSet, HistoryEntry, Series, Source
 from khub.data.serialize import fact_detail, source_data
 from khub.data.settings import HubSettings
+from khub.render import blocks
 from khub.render.content import ModuleSource
 from khub.render.display import format_value
 from khub.render.elements import (
     DERIVED_PAGE,
     Freshness,
-    fact_element,
+    derived_page_path,
+    fact_element_html,
     fact_target,
     reference_rows,
     references_text,
@@ -24,6 +26,7 @@ from khub.render.elements import (
     series_index,
     value_text,
 )
+from khub.render.elements import derived_pages as derived_page_of
 from khub.render.escape import json_bytes, md_link, md_text
 
 SCHEMA_VERSION = 1
@@ -46,11 +49,17 @@ class ModuleInfo:
         return f"{self.source.id}.md"
 
 
-def front(title: str, description: str | None = None) -> str:
-    """Return YAML front matter giving a page its title (HTML-escaped: themes insert it raw)."""
+def front(title: str, description: str | None = None, *, indexed: bool = True) -> str:
+    """Return YAML front matter giving a page its title (HTML-escaped: themes insert it raw).
+
+    A page that is not `indexed` stays out of the theme's search index: the fact pages are
+    found through one search entry per fact instead (khub.site.search).
+    """
     lines = ["---", f"title: {json.dumps(html.escape(title), ensure_ascii=False)}"]
     if description is not None:
         lines.append(f"description: {json.dumps(html.escape(description), ensure_ascii=False)}")
+    if not indexed:
+        lines += ["search:", "  exclude: true"]
     return "\n".join([*lines, "---", "", ""])
 
 
@@ -83,22 +92,25 @@ def home_page(settings: HubSettings, modules: list[ModuleInfo], edition: str) ->
 
 def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
     """Return the fact index: every series and the derived facts, with counts."""
-    lines = [front("Fact index") + "# Fact index", ""]
-    lines += ["| Series | Unit | Facts | Source |", "|---|---|---|---|"]
+    rows = []
     for sid, series in sorted(factset.series.items()):
-        link = f"[{md_text(series.title)}]({sid}.md)"
-        count = len(by_series[sid])
-        source = _source_link(factset, series.source, FACT_INDEX)
-        lines.append(f"| {link} | {_unit(series.unit)} | {count} | {source} |")
+        link = blocks.link(series.title, blocks.page_url(f"facts/{sid}.md", FACT_INDEX))
+        source = _source_html(factset, series.source, FACT_INDEX)
+        rows.append((link, _unit_html(series.unit), str(len(by_series[sid])), source))
     derived = [f for f in factset.facts.values() if f.series is None]
     if derived:
-        title = f"[Derived facts]({relative(DERIVED_PAGE, FACT_INDEX)})"
-        lines.append(f"| {title} | various | {len(derived)} | computed from other facts |")
-    return "\n".join(lines) + "\n"
+        link = blocks.link("Derived facts", blocks.page_url(DERIVED_PAGE, FACT_INDEX))
+        rows.append((link, "various", str(len(derived)), "computed from other facts"))
+    table = blocks.table(("Series", "Unit", "Facts", "Source"), rows)
+    return front("Fact index", indexed=False) + "# Fact index\n\n" + table + "\n"
 
 
 def _unit(name: str) -> str:
     return f"`{name}`" if name.replace("_", "").isalnum() else md_text(name)
+
+
+def _unit_html(name: str) -> str:
+    return blocks.code(name) if name.replace("_", "").isalnum() else blocks.text(name)
 
 
 def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
@@ -108,75 +120,107 @@ def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
     return f"[{title}]({relative(SOURCES_PAGE, page)}#{sid})"
 
 
+def _source_html(factset: FactSet, sid: str | None, page: str) -> str:
+    if sid is None or sid not in factset.sources:
+        return "—"
+    return blocks.link(factset.sources[sid].title, blocks.page_url(SOURCES_PAGE, page, sid))
+
+
 def series_page(
     sid: str, series: Series, facts: list[Fact], factset: FactSet, freshness: Freshness
 ) -> str:
     """Return the page of one series: each fact with value, dates, status, source, history."""
     page = f"facts/{sid}.md"
-    head = [front(series.title) + f"# {md_text(series.title)}", ""]
+    head = [front(series.title, indexed=False) + f"# {md_text(series.title)}", ""]
     head.append(
         f"Series `{sid}` · unit {_unit(series.unit)} · {len(facts)} facts · "
         f"source {_source_link(factset, series.source, page)}"
     )
     if series.description:
         head += ["", md_text(series.description)]
-    blocks = ["\n".join(head)]
-    blocks += [_fact_block(f, page, factset, freshness) for f in facts]
-    return "\n\n".join(blocks) + "\n"
+    blocks_ = ["\n".join(head)]
+    blocks_ += [_fact_block(f, page, factset, freshness) for f in facts]
+    return "\n\n".join(blocks_) + "\n"
 
 
 def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -> str:
-    _, anchor = fact_target(fact)
-    element = fact_element(fact, value_text(fact), page, factset, freshness)
+    """Return one fact's entry: a Markdown heading (in the TOC and search), then HTML tables."""
+    _, anchor = fact_target(fact, factset)
+    element = fact_element_html(fact, value_text(fact), page, factset, freshness)
     stale = " (stale)" if freshness.is_stale(fact) else ""
     rows = [
         ("Value", element),
-        ("Fact id", f"`{fact.id}`"),
+        ("Fact id", blocks.code(fact.id)),
         ("As of", fact.as_of.isoformat()),
         ("Last verified", fact.verified.isoformat() + stale),
-        ("Status", md_text(fact.status)),
+        ("Status", blocks.text(fact.status)),
     ]
     if fact.formula is not None:
-        rows.append(("Formula", md_text(fact.formula)))
-        inputs = [_input_link(factset.facts[i], page, factset, freshness) for i in fact.inputs]
+        rows.append(("Formula", blocks.text(fact.formula)))
+        inputs = [_input_html(factset.facts[i], page, factset, freshness) for i in fact.inputs]
         rows.append(("Inputs", ", ".join(inputs)))
     else:
-        rows.append(("Source", _source_link(factset, fact.source, page)))
+        rows.append(("Source", _source_html(factset, fact.source, page)))
     if fact.note:
-        rows.append(("Note", md_text(fact.note)))
+        rows.append(("Note", blocks.text(fact.note)))
     if fact.references:
-        rows.append(("References", md_text(references_text(fact, factset))))
-    lines = [f"## {md_text(fact.label)} {{#{anchor}}}", "", "| Field | Value |", "|---|---|"]
-    lines += [f"| {name} | {value} |" for name, value in rows]
-    lines += reference_rows(fact, page, factset)
+        rows.append(("References", blocks.text(references_text(fact, factset))))
+    fields = blocks.table(("Field", "Value"), rows)
+    parts = [f"## {md_text(fact.label)} {{#{anchor}}}", fields]
+    references = reference_rows(fact, page, factset)
+    if references:
+        parts.append("\n".join(references).strip("\n"))
     if fact.history:
-        lines += ["", "History:", "", "| Value | From | To | Note |", "|---|---|---|---|"]
-        lines += [_history_row(h, fact) for h in fact.history]
-    return "\n".join(lines)
+        history = [_history_row(h, fact) for h in fact.history]
+        parts += ["History:", blocks.table(("Value", "From", "To", "Note"), history)]
+    return "\n\n".join(parts)
 
 
-def _input_link(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -> str:
-    return (
-        f"{md_text(fact.label)} ({fact_element(fact, value_text(fact), page, factset, freshness)})"
-    )
+def _input_html(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -> str:
+    element = fact_element_html(fact, value_text(fact), page, factset, freshness)
+    return f"{blocks.text(fact.label)} ({element})"
 
 
-def _history_row(entry: HistoryEntry, fact: Fact) -> str:
-    value = md_text(format_value(entry.value, fact.unit.name, fact.decimals))
-    note = md_text(entry.note or "")
-    return f"| {value} | {entry.from_.isoformat()} | {entry.to.isoformat()} | {note} |"
+def _history_row(entry: HistoryEntry, fact: Fact) -> tuple[str, str, str, str]:
+    value = blocks.text(format_value(entry.value, fact.unit.name, fact.decimals))
+    note = blocks.text(entry.note or "")
+    return (value, entry.from_.isoformat(), entry.to.isoformat(), note)
 
 
-def derived_page(factset: FactSet, freshness: Freshness) -> str:
-    """Return the page of derived facts: value, formula and linked inputs of each."""
-    head = front("Derived facts") + "# Derived facts\n\nComputed from other facts, never typed in."
-    blocks = [head]
-    blocks += [
-        _fact_block(f, DERIVED_PAGE, factset, freshness)
-        for f in factset.facts.values()
-        if f.series is None
-    ]
-    return "\n\n".join(blocks) + "\n"
+def derived_pages(factset: FactSet, freshness: Freshness) -> dict[str, str]:
+    """Return the pages of derived facts (DERIVED_PER_PAGE each): value, formula, inputs."""
+    chunks: dict[str, list[Fact]] = {}
+    for fid, path in derived_page_of(factset).items():
+        chunks.setdefault(path, []).append(factset.facts[fid])
+    total = len(chunks)
+    return {
+        path: _derived_page(path, number, total, facts, factset, freshness)
+        for number, (path, facts) in enumerate(chunks.items(), 1)
+    }
+
+
+def _derived_page(
+    path: str, number: int, total: int, facts: list[Fact], factset: FactSet, freshness: Freshness
+) -> str:
+    title = "Derived facts" if total == 1 else f"Derived facts ({number} of {total})"
+    head = front(title, indexed=False) + f"# {title}\n\nComputed from other facts, never typed in."
+    if total > 1:
+        head += "\n\n" + _page_links(path, total)
+    blocks_ = [head, *(_fact_block(f, path, factset, freshness) for f in facts)]
+    return "\n\n".join(blocks_) + "\n"
+
+
+def _page_links(path: str, total: int) -> str:
+    """Return the line linking every page of a paginated list (the current one unlinked)."""
+    items = []
+    for number in range(1, total + 1):
+        target = derived_page_path(number)
+        items.append(
+            f"<strong>{number}</strong>"
+            if target == path
+            else blocks.link(str(number), blocks.page_url(target, path))
+        )
+    return f'{blocks.MARK}\n<p class="khub-pages">Pages: ' + " · ".join(items) + "</p>"
 
 
 def sources_page(
@@ -217,7 +261,7 @@ def api_files(
     facts = {}
     for fid, fact in factset.facts.items():
         detail = fact_detail(fact, factset)
-        page, anchor = fact_target(fact)
+        page, anchor = fact_target(fact, factset)
         detail.update(page=f"{page}#{anchor}", display=value_text(fact))
         detail["stale"] = freshness.is_stale(fact)
         facts[fid] = detail
@@ -277,8 +321,7 @@ def site_pages(
     }
     for sid, series in factset.series.items():
         pages[f"facts/{sid}.md"] = series_page(sid, series, by_series[sid], factset, freshness)
-    if any(f.series is None for f in factset.facts.values()):
-        pages[DERIVED_PAGE] = derived_page(factset, freshness)
+    pages.update(derived_pages(factset, freshness))
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update(api_files(factset, modules, citing, freshness))
     return files

@@ -51,7 +51,7 @@ def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
     fact = factset.facts.get(fid)
     if fact is None:
         return text
-    page, anchor = fact_target(fact)
+    page, anchor = fact_target(fact, factset)
     return f"[{text}]({prefix}{page}#{anchor})"
 
 

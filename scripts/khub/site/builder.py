@@ -19,13 +19,15 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from khub.disk.atomic import TEMP_SUFFIX
 from khub.disk.paths import contained_file, safe_output_path
 from khub.errors import KhubError
 from khub.render.sanitize import require_enabled
+from khub.site import stamp
 from khub.site.children import Interrupted, start, stop, stop_signals_deferred
 from khub.site.generate import BUILD_DOCS
 
@@ -53,9 +55,21 @@ def build_env() -> dict[str, str]:
     return env
 
 
-def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
-    """Generate into a staging folder, build the site from it, then swap both in; return
-    what generate_into returned. On any failure build/ and site/ stay as they were."""
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What build_site did: generate's result, and whether the site was built again."""
+
+    result: T
+    rebuilt: bool
+
+
+def build_site(root: Path, generate_into: Callable[[Path], T]) -> Outcome[T]:
+    """Generate into a staging folder, build the site from it, then swap both in.
+
+    When the generated pages, the configuration, the theme overrides and the builder are
+    those of the last successful build and site/ is as that build left it, the builder does
+    not run and site/ stays as it is. On any failure build/ and site/ stay as they were.
+    """
     root = Path(root)
     require_enabled(root)
     docs, site = root / BUILD_DOCS, root / SITE_DIR
@@ -63,13 +77,18 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> T:
         try:
             _copy_files(docs, stage / "docs")
             result = generate_into(stage / "docs")
+            inputs = stamp.input_digest(root, stage / "docs")
+            if stamp.is_current(root, inputs, site):
+                return Outcome(result, rebuilt=False)
             run_mkdocs(root, stage / "site", docs_dir=stage / "docs", unchanged=UNCHANGED)
         except Interrupted as exc:
             raise Interrupted(exc.signum, UNCHANGED) from None
         with stop_signals_deferred():  # both folders move, or neither
+            stamp.forget(root)  # a stop between the swaps must not leave a stamp that lies
             _swap(stage / "docs", docs, stage / "old-docs")
             _swap(stage / "site", site, stage / "old-site")
-    return result
+        stamp.record(root, inputs, site)
+    return Outcome(result, rebuilt=True)
 
 
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
@@ -81,6 +100,7 @@ def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
     with _stage(target.parent) as stage:
         run_mkdocs(root, stage / "site", unchanged="site/ is unchanged")
         with stop_signals_deferred():
+            stamp.forget(root)  # this build's inputs are not recorded: the next one runs
             _swap(stage / "site", target, stage / "old-site")
     return target
 

@@ -12,9 +12,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from khub.site.children import die_with_parent
+from khub.site.search import add_fact_entries
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,8 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _build(args.config, args.docs_dir, args.site_dir)
 
 
+def _use_properdocs() -> None:
+    """Make ProperDocs the builder: every `mkdocs.*` import (Material's too) resolves to it."""
+    import properdocs.replacement  # noqa: F401 - importing it installs the alias
+
+
 def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
-    """Build strictly; print MkDocs' messages as its command line does; 1 on failure."""
+    """Build strictly with ProperDocs; print its messages as its command line does."""
+    _use_properdocs()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
@@ -50,6 +58,9 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
+            add_fact_entries(
+                Path(config["docs_dir"]), Path(config["site_dir"]), config["use_directory_urls"]
+            )
         finally:
             config.plugins.on_shutdown()
     except Abort as exc:
@@ -62,6 +73,7 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
 
 
 def _serve(config_file: str, dev_addr: str) -> int:
+    _use_properdocs()
     from mkdocs.__main__ import cli
 
     argv = ["serve", "-f", config_file, "--dev-addr", dev_addr, "--livereload"]
@@ -75,10 +87,10 @@ def _serve(config_file: str, dev_addr: str) -> int:
 
 
 def _log_like_mkdocs() -> None:
-    """Print MkDocs' log records as `LEVEL   -  message`, the way its command line does."""
+    """Print the builder's log records as `LEVEL   -  message`, the way its command line does."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
-    logger = logging.getLogger("mkdocs")
+    logger = logging.getLogger("properdocs")  # ProperDocs passes its plugins' records on to it
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

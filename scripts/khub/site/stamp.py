@@ -1,0 +1,102 @@
+"""The build stamp: digests of what the last successful `khub build` read, and what it wrote.
+
+`khub build` skips the site builder when the generated tree, mkdocs.yml, the theme
+overrides (templates/overrides), the builder's packages, khub's own code (the sanitiser
+runs inside the builder) and the environment the build reads are all those of the last
+successful build, and site/ is still the tree that build left. The stamp lives in the
+hub's cache folder (khub.disk.cachedir) and is written only after a build succeeded; it is
+removed before site/ is replaced, so an interrupted swap never leaves a stamp behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from khub.disk.cachedir import cache_root, code_fingerprint
+
+STAMP = "build/stamp.json"
+OVERRIDES = "templates/overrides"
+CONFIG = "mkdocs.yml"
+BUILDER_PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions")
+BUILD_ENV = ("KHUB_SITE_URL", "SOURCE_DATE_EPOCH")
+VERSION = 1
+
+
+def input_digest(root: Path, docs: Path) -> str:
+    """Return one digest of everything the builder reads for the hub at root."""
+    digest = hashlib.sha256(f"khub-build-stamp {VERSION}\0".encode())
+    _add_tree(digest, "docs", docs)
+    _add_tree(digest, "overrides", root / OVERRIDES)
+    config = root / CONFIG
+    digest.update(b"config\0" + (config.read_bytes() if config.is_file() else b"") + b"\0")
+    for name in BUILDER_PACKAGES:
+        digest.update(f"{name}={_version(name)}\0".encode())
+    digest.update(f"khub={code_fingerprint()}\0".encode())
+    for name in BUILD_ENV:
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    return digest.hexdigest()
+
+
+def site_digest(site: Path) -> str:
+    """Return a cheap digest of a built tree: every file's path, size and modification time."""
+    digest = hashlib.sha256()
+    if not site.is_dir() or site.is_symlink():
+        return ""
+    for folder, dirs, names in os.walk(site):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            info = path.lstat()
+            rel = path.relative_to(site).as_posix()
+            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def is_current(root: Path, inputs: str, site: Path) -> bool:
+    """Return True when the stamp says site/ was built from exactly these inputs."""
+    try:
+        data = json.loads((cache_root(root) / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict) or data.get("inputs") != inputs:
+        return False
+    return bool(data.get("site")) and data.get("site") == site_digest(site)
+
+
+def record(root: Path, inputs: str, site: Path) -> None:
+    """Write the stamp of a build that succeeded (best effort: a cache may be read-only)."""
+    path = cache_root(root) / STAMP
+    text = json.dumps({"inputs": inputs, "site": site_digest(site)}, sort_keys=True)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.khub-tmp")
+        temporary.write_text(text + "\n", encoding="utf-8")
+        temporary.replace(path)
+
+
+def forget(root: Path) -> None:
+    """Remove the stamp, so the next build runs the builder."""
+    with contextlib.suppress(OSError):
+        (cache_root(root) / STAMP).unlink(missing_ok=True)
+
+
+def _add_tree(digest: hashlib._Hash, label: str, folder: Path) -> None:
+    if not folder.is_dir():
+        digest.update(f"{label}:none\0".encode())
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        digest.update(f"{label}:{rel}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
