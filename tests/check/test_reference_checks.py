@@ -101,7 +101,10 @@ def test_yaml_reports_several_values_and_malformed_text(
     deepseek: FetchResult, source: Source
 ) -> None:
     every = parse_check({"url": URL, "yaml": "models[0].prices[*].prices.output_mtok"})
-    with pytest.raises(ExtractError, match=r"matched 2 values; narrow it"):
+    with pytest.raises(
+        ExtractError,
+        match=r"matched 2 different values \(0\.55 at .*, 2\.19 at .*\); narrow the filter",
+    ):
         extract(every, deepseek)
     broken = source("broken.yml", YAML, body=b"models: [a, b\n")
     with pytest.raises(ExtractError, match=r"^malformed YAML at line 2: "):

@@ -50,7 +50,9 @@ def test_a_good_check_block_validates(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         0,
         "",
-        "ok: 6 facts, 2 sources, 1 claims, 0 warning(s)\n",
+        "data/facts/prices.yml:12: warning: api-price.model-a: check URL is on 127.0.0.1, the "
+        "cited source 'pricing' on example.org (check the page the source cites, or cite the "
+        "source the check reads)\nok: 6 facts, 2 sources, 1 claims, 1 warning(s)\n",
     )
 
 

@@ -14,8 +14,8 @@ from khub.data.load import load
 from khub.data.model import Licence, Range
 from khub.render.elements import Freshness, reference_rows, tooltip
 from khub.units import get_unit
-
-from .hubs import invoke_khub, make_hub, tree_digest
+from tests.data.kit import case_hub, run_in_process
+from tests.kit.tree import tree_digest
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -62,7 +62,7 @@ VENDOR_ONLY = """\
 
 
 def _hub(tmp_path: Path, status: str, references: str) -> Path:
-    hub = make_hub(tmp_path / "hub")
+    hub = case_hub(tmp_path / "hub")
     with (hub / "data" / "sources.yml").open("a", encoding="utf-8") as sources:
         sources.write(SOURCES)
     text = BENCH.format(status=status, references=references.rstrip("\n"))
@@ -75,7 +75,7 @@ def test_independent_status_that_only_the_vendor_states_is_an_error(
 ) -> None:
     hub = _hub(tmp_path, "independent", VENDOR_ONLY)
     before = tree_digest(hub)
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     assert run.exception is None
     assert run.exit == 1
     assert run.lines == (
@@ -90,7 +90,7 @@ def test_a_source_relaying_the_vendor_earns_no_independence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     relayed = "        - {source: news-site, states: 88.6, relays: true}\n"
-    run = invoke_khub(_hub(tmp_path, "independent", relayed), monkeypatch, "validate")
+    run = run_in_process(_hub(tmp_path, "independent", relayed), "validate")
     assert run.exit == 1
     assert "only 'anthropic' (the vendor) states 88.6" in run.lines[0]
 
@@ -100,7 +100,7 @@ def test_an_independent_reference_within_tolerance_earns_independent(
 ) -> None:
     refs = VENDOR_ONLY + "        - {source: bench-lab, states: 88.64}\n"
     hub = _hub(tmp_path, "independent", refs)
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     assert (run.exit, run.exception) == (0, None)
     factset, _ = load(hub, cache=False)
     agreement = judge(factset.facts["bench.opus"], factset.sources)
@@ -110,7 +110,7 @@ def test_an_independent_reference_within_tolerance_earns_independent(
 def test_vendor_reported_is_what_a_vendor_only_reference_earns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = invoke_khub(_hub(tmp_path, "vendor-reported", VENDOR_ONLY), monkeypatch, "validate")
+    run = run_in_process(_hub(tmp_path, "vendor-reported", VENDOR_ONLY), "validate")
     assert (run.exit, run.lines, run.exception) == (
         0,
         ("stderr: ok: 6 facts, 5 sources, 1 claims, 0 warning(s)",),
@@ -122,7 +122,7 @@ def test_a_status_no_reference_states_is_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refs = "        - {source: bench-lab, states: null, does_not_state: true, note: not listed}\n"
-    run = invoke_khub(_hub(tmp_path, "vendor-reported", refs), monkeypatch, "validate")
+    run = run_in_process(_hub(tmp_path, "vendor-reported", refs), "validate")
     assert run.exit == 0
     assert run.lines[0] == (
         "stderr: data/facts/bench.yml:13: warning: bench.opus: status 'vendor-reported' is not "
@@ -137,7 +137,7 @@ def test_a_vendor_that_is_no_source_org_is_a_warning(
     hub = _hub(tmp_path, "vendor-reported", VENDOR_ONLY)
     facts = hub / "data" / "facts" / "bench.yml"
     facts.write_text(facts.read_text("utf-8").replace("opus: anthropic", "opus: antropic"), "utf-8")
-    run = invoke_khub(hub, monkeypatch, "validate")
+    run = run_in_process(hub, "validate")
     assert run.exit == 0
     assert run.lines[0] == (
         "stderr: data/facts/bench.yml:7: warning: bench.opus: vendor 'antropic' is the org of "
@@ -152,7 +152,7 @@ def test_a_reference_to_an_unknown_source_or_stating_null_is_an_error(
         "        - {source: anthropic-lunch, states: 88.6}\n"
         "        - {source: bench-lab, states: null}\n"
     )
-    run = invoke_khub(_hub(tmp_path, "vendor-reported", refs), monkeypatch, "validate")
+    run = run_in_process(_hub(tmp_path, "vendor-reported", refs), "validate")
     assert run.exit == 1
     assert run.lines == (
         "stderr: data/facts/bench.yml:14: bench.opus: unknown source 'anthropic-lunch' "
@@ -167,7 +167,7 @@ def test_khub_fact_shows_references_and_their_verdict(
 ) -> None:
     refs = VENDOR_ONLY + "        - {source: bench-lab, states: 80.1, note: another harness}\n"
     hub = _hub(tmp_path, "vendor-reported", refs)
-    text = invoke_khub(hub, monkeypatch, "fact", "bench.opus")
+    text = run_in_process(hub, "fact", "bench.opus")
     assert text.exit == 0
     assert text.lines[-4:] == (
         "stdout: reference: anthropic-launch: 88.6, 2026-06-30",
@@ -176,7 +176,7 @@ def test_khub_fact_shows_references_and_their_verdict(
         "stdout: references: sources differ: 88.6 vs 80.1; vendor-reported; no independent "
         "source states it",
     )
-    shown = invoke_khub(hub, monkeypatch, "fact", "bench.opus", "--json")
+    shown = run_in_process(hub, "fact", "bench.opus", "--json")
     detail = json.loads("\n".join(line.removeprefix("stdout: ") for line in shown.lines))
     assert detail["status"] == "vendor-reported"
     assert detail["vendor"] == "anthropic"

@@ -136,7 +136,10 @@ def test_the_captions_name_each_source_and_its_date(factset: FactSet) -> None:
     swe = re.search(r"<figcaption>(.*?)</figcaption>", str(helper("swe-bench-verified")))
     cost = re.search(r"<figcaption>(.*?)</figcaption>", str(helper("cost-vs-volume")))
     assert swe is not None and cost is not None
-    assert swe.group(1).endswith(f"Source: {swe_source}, as of {swe_fact.as_of.isoformat()}.")
+    assert f"{swe_source}, as of {swe_fact.as_of.isoformat()}" in swe.group(1)
+    for fact in (f for f in factset.facts.values() if f.series == "swe-bench-verified"):
+        title = factset.sources[str(fact.source)].title
+        assert f"{title}, as of {fact.as_of.isoformat()}" in swe.group(1)
     assert cost.group(1).endswith(f"Source: {gpu_source}, as of {gpu.as_of.isoformat()}.")
 
 

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from data.hubs import run_khub, tree_digest
-from sitekit import TODAY, copy_hub, without_widgets
 
 from khub.disk.cachedir import cache_root
 from khub.site.stamp import STAMP
+from tests.kit.cli import run_khub
+from tests.kit.hubs import TODAY, copy_hub
+from tests.kit.tree import tree_digest
+from tests.site.kit import without_widgets
 
 pytestmark = pytest.mark.slow
 
