@@ -1,5 +1,8 @@
-"""Suite-wide set-up: khub's caches go to a temporary folder, never to ~/.cache; CI runs
-hypothesis derandomized, so a run is repeatable (local runs keep exploring new examples)."""
+"""Suite-wide set-up: khub's caches go to a temporary folder, never to ~/.cache.
+
+CI runs hypothesis derandomized, so a run is repeatable (local runs keep exploring new
+examples).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""Test kit for the fetcher's address guard and time limit: raw loopback servers, a scripted
-resolver and a record of every connection the fetcher opens (non-loopback ones are refused
-by the spy itself, so no test can reach another machine)."""
+"""Test kit for the fetcher's address guard and time limit.
+
+Raw loopback servers, a scripted resolver and a record of every connection the fetcher
+opens (non-loopback ones are refused by the spy itself, so no test can reach another
+machine).
+"""
 
 from __future__ import annotations
 

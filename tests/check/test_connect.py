@@ -1,8 +1,11 @@
-"""The fetcher connects only where it checked: URL parsing, one resolution, pinned addresses,
-redirect hops, TLS by host name, and a total time limit that cuts off a trickling server.
+"""The fetcher connects only where it checked.
+
+URL parsing, one resolution, pinned addresses, redirect hops, TLS by host name, and a total
+time limit that cuts off a trickling server.
 
 Every server here listens on loopback. Other addresses appear only as answers of a scripted
-resolver, and the connection spy refuses to dial anything but loopback."""
+resolver, and the connection spy refuses to dial anything but loopback.
+"""
 
 from __future__ import annotations
 

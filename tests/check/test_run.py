@@ -1,5 +1,7 @@
-"""One `khub check --apply --report` over the fixture hub: every fault case classified, and
-nothing but accepted changes written."""
+"""One `khub check --apply --report` over the fixture hub.
+
+Every fault case is classified, and nothing but accepted changes is written.
+"""
 
 from __future__ import annotations
 

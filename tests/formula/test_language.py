@@ -321,7 +321,7 @@ TOKENS += ["==", "!=", "and", "or", "not", "min", "max", "low", "high", " ", "-"
 
 @given(x=FINITE, y=FINITE, unit=st.sampled_from(NUMERIC_UNITS))
 def test_subtracting_what_was_added_gives_back_x(x: float, y: float, unit: str) -> None:
-    """x - y + y evaluates to x, within floating-point tolerance."""
+    """X - y + y evaluates to x, within floating-point tolerance."""
     lo, hi = in_unit(run("x - y + y", x=(x, unit), y=(y, unit)), unit)
     tolerance = 1e-9 * (abs(x) + abs(y) + 1)
     assert math.isclose(lo, x, abs_tol=tolerance) and math.isclose(hi, x, abs_tol=tolerance)

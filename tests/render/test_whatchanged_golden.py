@@ -1,5 +1,6 @@
-"""Golden files: the what-changed blocks, the changelog page and the Atom feed of the hub
-with three published editions (tests/kit/editions.py).
+"""Golden files of the hub with three published editions (tests/kit/editions.py).
+
+They hold the what-changed blocks, the changelog page and the Atom feed.
 
 Regenerate them with `make goldens` (KHUB_REGENERATE_GOLDENS=1) and review the diff like code.
 """

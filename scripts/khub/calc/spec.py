@@ -206,7 +206,7 @@ def load_calculators(factset: FactSet) -> dict[str, dict[str, Any]]:
 
 
 def format_of(unit: Unit | None) -> str:
-    """Return the calcfmt kind a unit's numbers show in: usd, tokens, percent, …"""
+    """Return the calcfmt kind a unit's numbers show in (usd, tokens, percent and so on)."""
     if unit is None:
         return "plain"
     if unit.name in _OWN_SUFFIX:

@@ -25,8 +25,10 @@ _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY,
 def run_generate(
     root: Path, today: dt.date | None = None, cache: bool = True, out_dir: Path | None = None
 ) -> GenerateResult:
-    """Load the data and generate build/docs (or out_dir) with calculators, charts and
-    what-changed blocks."""
+    """Load the data and generate build/docs (or out_dir) with every helper of the site.
+
+    The helpers are the calculators, the charts and the what-changed blocks.
+    """
     from khub.calc import export as calculators
     from khub.render import charts, whatchanged
 

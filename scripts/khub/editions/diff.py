@@ -193,7 +193,7 @@ def _claim_changes(a: Mapping[str, ClaimState], b: Mapping[str, ClaimState]) -> 
 
 
 def apply(a: Snapshot, d: Diff) -> Snapshot:
-    """Return snapshot a with the diff applied: apply(a, diff(a, b)) holds b's facts."""
+    """Return snapshot a with the diff applied, so that applying diff(a, b) to a gives b's facts."""
     facts = dict(a.facts)
     for change in (*d.facts, *d.derived):
         if change.new is None:
