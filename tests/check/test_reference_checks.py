@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from khub.check.http import Fetcher, FetchResult
 from khub.check.references import coverage, plan, run
 from khub.check.spec import CheckSpecError, parse_check
 from khub.data.load import load
+from tests.kit.cli import invoke_khub
 
 Source = Callable[..., FetchResult]
 MakeFetcher = Callable[..., Fetcher]
@@ -235,3 +237,40 @@ def test_coverage_counts_reference_checks_as_machine_reads(tmp_path: Path) -> No
     assert counted.with_url == ("cost.turbo", "attacks.rate", "attacks.eu")
     assert counted.extracted == ("cost.turbo", "attacks.rate", "attacks.eu")
     assert counted.share == 1.0
+
+
+def test_khub_check_re_checks_every_reference_and_reports_the_ones_that_differ(
+    tmp_path: Path, server: HTTPServer, sources: Path
+) -> None:
+    for name, kind in [
+        ("litellm-prices.json", JSON),
+        ("arxiv-2511.03247.atom.xml", ATOM),
+        ("llama4-use-policy.md", "text/markdown; charset=utf-8"),
+    ]:
+        body = (sources / name).read_bytes()
+        server.expect_request(f"/{name}").respond_with_data(body, content_type=kind)
+    server.expect_request("/missing.md").respond_with_data("gone", status=404)
+    server.expect_request("/paper").respond_with_data("a paper")
+    hub = _hub(tmp_path / "hub", server.url_for("").rstrip("/"))
+    data = tmp_path / "hub" / "data" / "facts" / "f.yml"
+    data.write_text(
+        data.read_text("utf-8").replace("https://example.org/paper", server.url_for("/paper")),
+        "utf-8",
+    )
+    before = data.read_bytes()
+
+    done = invoke_khub(hub, ["check", "--allow-private", "--report", "report"], today="2026-07-01")
+
+    doc = json.loads((hub / "report" / "check-report.json").read_text("utf-8"))
+    assert [(r["fact"], r["index"], r["agrees"]) for r in doc["references"]] == [
+        ("attacks.eu", 0, True),
+        ("attacks.eu", 1, None),
+        ("attacks.rate", 0, True),
+        ("cost.turbo", 0, True),
+        ("cost.turbo", 1, False),
+    ]
+    markdown = (hub / "report" / "check-report.md").read_text("utf-8")
+    assert "### References (5 checked, 1 differ)" in markdown
+    assert "the source gives 0.13, the reference 0.12" in markdown
+    assert data.read_bytes() == before, "a report-only run writes nothing under data/"
+    assert "Traceback" not in done.output

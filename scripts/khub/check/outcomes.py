@@ -69,6 +69,38 @@ class FactOutcome:
 
 
 @dataclass(frozen=True)
+class ReferenceResult:
+    """What the source of one of a fact's references said when re-checked."""
+
+    fact_id: str
+    index: int  # the reference's place in the fact's `references`
+    source: str
+    url: str
+    expected: object  # what the reference says the source states (or `reads`)
+    found: float | str | None
+    agrees: bool | None  # None: nothing to compare (manual, or not fetched)
+    reason: str = ""
+
+    def data(self) -> dict[str, object]:
+        """Return the result as the JSON report holds it."""
+        expected = self.expected
+        if isinstance(expected, Range):
+            expected = {"low": expected.low, "high": expected.high}
+        elif isinstance(expected, Licence):
+            expected = expected.id
+        return {
+            "fact": self.fact_id,
+            "index": self.index,
+            "source": self.source,
+            "url": self.url,
+            "expected": expected,
+            "found": self.found,
+            "agrees": self.agrees,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class CheckRun:
     """Every outcome of a run, sorted by fact id, with what the run fetched."""
 
@@ -78,6 +110,7 @@ class CheckRun:
     from_cache: int
     elapsed_s: float
     max_jump: float | None  # --max-jump; None: each fact's series or unit-kind default
+    references: tuple[ReferenceResult, ...] = ()  # what each checked reference's source says
 
     def counts(self) -> dict[str, int]:
         """Return the number of facts per outcome, every outcome listed."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from khub.check.extract import ExtractError, extract, is_manual, kind_of
 from khub.check.http import Fetcher, FetchError, FetchResult, Kind
+from khub.check.outcomes import ReferenceResult
 from khub.check.spec import CheckSpec
 from khub.data.agreement import agrees, same_reading
 from khub.data.model import Fact, FactSet, Licence, Range
@@ -123,3 +124,21 @@ def _has_url(fact: Fact, factset: FactSet) -> bool:
 def _extracted(fact: Fact) -> bool:
     specs = [fact.check, *(ref.check for ref in fact.references)]
     return any(spec is not None and not is_manual(spec) for spec in specs)
+
+
+def results(outcomes: list[ReferenceOutcome]) -> tuple[ReferenceResult, ...]:
+    """Return reference outcomes as a check run keeps them, sorted by fact id and place."""
+    found = (
+        ReferenceResult(
+            o.check.fact_id,
+            o.check.index,
+            o.check.source,
+            o.check.spec.url,
+            o.check.expected,
+            o.found,
+            o.agrees,
+            o.reason,
+        )
+        for o in outcomes
+    )
+    return tuple(sorted(found, key=lambda r: (r.fact_id, r.index)))

@@ -130,6 +130,7 @@ def report_data(
         "applied": sorted(applied),
         "sources": _sources(run.outcomes),
         "outcomes": [outcome_data(item, notes.get(item.fact_id)) for item in run.outcomes],
+        "references": [result.data() for result in run.references],
     }
 
 
@@ -226,7 +227,22 @@ def markdown_from(doc: Mapping[str, Any]) -> str:
         lines += ["", f"### Other sources ({len(calm)})"]
         for url, group in calm.items():
             lines += ["", _source_line(url, group), *_others(group)]
+    lines += _references(doc.get("references", []))
     return "\n".join(lines) + "\n"
+
+
+def _references(results: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Return the section on references whose source no longer says what the data records."""
+    if not results:
+        return []
+    differ = [r for r in results if r["agrees"] is False]
+    lines = ["", f"### References ({len(results)} checked, {len(differ)} differ)"]
+    for r in differ:
+        lines.append(
+            f"- **`{r['fact']}`** reference {r['index'] + 1} ({cell(str(r['source']))}, "
+            f"<{r['url']}>): {cell(str(r['reason']))}"
+        )
+    return lines
 
 
 def pr_body(doc: Mapping[str, Any], link: str = "", limit: int = BODY_LIMIT) -> str:

@@ -25,6 +25,7 @@ apply dismissals (khub.check.dismissals).
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from khub.check import extract as methods
+from khub.check import references
 from khub.check.cache import parse_session
 from khub.check.compare import (
     classify,
@@ -128,6 +130,9 @@ def run_check(
                 options.progress(progress)
 
         fetched = fetcher.fetch_all(list(wanted), wanted, progress=done)
+        chosen = _reference_scope(factset, selectors)
+        checks = [c for c in references.plan(factset) if c.fact_id in chosen]
+        found = references.results(references.run(checks, fetcher)) if checks else ()
     outcomes = fingerprints(cache_root(options.root) / STATE_FILE, outcomes)
     outcomes = hold_groups(apply_dismissals(outcomes, dismissals, today))
     results = [r for r in fetched.values() if isinstance(r, FetchResult)]
@@ -138,7 +143,19 @@ def run_check(
         from_cache=sum(1 for r in results if r.from_cache),
         elapsed_s=time.monotonic() - started,
         max_jump=options.max_jump,
+        references=found,
     )
+
+
+def _reference_scope(factset: FactSet, selectors: Sequence[str]) -> set[str]:
+    """Return the facts whose references are re-checked: every fact, or those selected."""
+    if not selectors:
+        return set(factset.facts)
+    return {
+        fid
+        for fid in factset.facts
+        if any(fid == s or fnmatch.fnmatchcase(fid, s) for s in selectors)
+    }
 
 
 def _today() -> dt.date:
