@@ -12,6 +12,7 @@ import click
 
 from khub.check.prbody import MAX_BODY, Decisions, commands_to_run, decisions, report_facts
 from khub.check.report import BODY_LIMIT, GITHUB_BODY_LIMIT, pr_body
+from khub.cli.review import report_option
 from khub.errors import UsageError
 
 REPORT_JSON = "check-report.json"
@@ -49,13 +50,7 @@ def _report(report_dir: Path) -> dict[str, Any]:
 
 
 @review.command()
-@click.option(
-    "--report",
-    "report_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder holding check-report.json.",
-)
+@report_option
 @click.option("--link", default="", help="Where the full report is (the workflow run's page).")
 @click.option("--run-id", default="", help="Id of the workflow run holding the report artifact.")
 @click.option(

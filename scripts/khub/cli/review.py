@@ -54,14 +54,17 @@ proposal, an empty --reason or a past --until; nothing is written then.
 """
 
 
-@click.command(help=ACCEPT_HELP)
-@click.option(
+report_option = click.option(
     "--report",
     "report_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder holding check-report.json.",
 )
+
+
+@click.command(help=ACCEPT_HELP)
+@report_option
 @click.argument("facts", nargs=-1)
 def accept(report_dir: Path, facts: tuple[str, ...]) -> None:
     """Accept reviewed values (the help text is ACCEPT_HELP)."""
@@ -74,13 +77,7 @@ def accept(report_dir: Path, facts: tuple[str, ...]) -> None:
 
 
 @click.command(help=DISMISS_HELP)
-@click.option(
-    "--report",
-    "report_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder holding check-report.json.",
-)
+@report_option
 @click.option("--reason", required=True, help="Why the proposal is not taken.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Raise it again after this date.")
 @click.option("--by", default=None, help="Who dismisses it (default: git user.name, $USER).")

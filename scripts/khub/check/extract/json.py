@@ -53,7 +53,7 @@ from khub.check.extract._shared import (
     to_value,
 )
 from khub.check.http import FetchResult, Kind
-from khub.check.spec import JsonCheck
+from khub.check.spec import JsonCheck, YamlCheck
 
 KIND: Kind = "json"
 _LAST_FIELD = re.compile(r'\.\s*([A-Za-z_][A-Za-z0-9_]*|"[^"]+")\s*$')
@@ -67,7 +67,7 @@ def extract(spec: JsonCheck, fetched: FetchResult) -> Extraction:
     if first is not None:  # `… | [0]` must not pick one of several different values
         _no_choice(spec.path[: first.start()].strip(), document)
     found = _single(spec.path, _search(spec.path, document))
-    return Extraction(_value(found, spec), _context(spec.path, document, found), spec.path)
+    return Extraction(tree_value(found, spec), _context(spec.path, document, found), spec.path)
 
 
 def _load(fetched: FetchResult) -> Any:
@@ -143,7 +143,8 @@ def _leaves(path: str, found: list[Any]) -> list[tuple[str, Any]]:
     return leaves
 
 
-def _value(found: Any, spec: JsonCheck) -> float | str:
+def tree_value(found: Any, spec: JsonCheck | YamlCheck) -> float | str:
+    """Return a value found in a parsed tree (JSON or YAML) as the fact's number or text."""
     if not spec.number:
         return found if isinstance(found, str) else json.dumps(found)
     if isinstance(found, str):

@@ -25,14 +25,12 @@ Example::
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 import yaml
 
-from khub.check.extract._shared import ExtractError, Extraction, scaled, to_value
-from khub.check.extract.json import _context, _search, _single
+from khub.check.extract._shared import ExtractError, Extraction
+from khub.check.extract.json import _context, _search, _single, tree_value
 from khub.check.http import FetchResult, Kind
 from khub.check.spec import YamlCheck
 
@@ -56,7 +54,7 @@ def extract(spec: YamlCheck, fetched: FetchResult) -> Extraction:
     """Return the single value the spec's JMESPath expression selects in the YAML."""
     document = _load(fetched)
     found = _single(spec.path, _search(spec.path, document))
-    return Extraction(_value(found, spec), _context(spec.path, document, found), spec.path)
+    return Extraction(tree_value(found, spec), _context(spec.path, document, found), spec.path)
 
 
 def _load(fetched: FetchResult) -> Any:
@@ -68,13 +66,3 @@ def _load(fetched: FetchResult) -> Any:
         raise ExtractError(f"malformed YAML{where}: {error.problem}") from None
     except (yaml.YAMLError, RecursionError):
         raise ExtractError("malformed YAML") from None
-
-
-def _value(found: Any, spec: YamlCheck) -> float | str:
-    if not spec.number:
-        return found if isinstance(found, str) else json.dumps(found)
-    if isinstance(found, str):
-        return to_value(found, spec)
-    if isinstance(found, bool) or not isinstance(found, int | float) or not math.isfinite(found):
-        raise ExtractError(f"expected a number, got {json.dumps(found)}")
-    return scaled(float(found), spec)
