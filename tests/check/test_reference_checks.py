@@ -113,6 +113,18 @@ def test_yaml_reports_several_values_and_malformed_text(
         extract(every, broken)
 
 
+def _serve_sources(server: HTTPServer, sources: Path) -> None:
+    """Serve the recorded sources the references read, and a reference page that is gone."""
+    for name, kind in [
+        ("litellm-prices.json", JSON),
+        ("arxiv-2511.03247.atom.xml", ATOM),
+        ("llama4-use-policy.md", "text/markdown; charset=utf-8"),
+    ]:
+        body = (sources / name).read_bytes()
+        server.expect_request(f"/{name}").respond_with_data(body, content_type=kind)
+    server.expect_request("/missing.md").respond_with_data("gone", status=404)
+
+
 def _hub(root: Path, base: str) -> Path:
     """Write a hub whose references point at the recorded sources served from `base`."""
     (root / "data" / "facts").mkdir(parents=True)
@@ -201,14 +213,7 @@ attacks:
 def test_reference_checks_run_against_recorded_sources(
     tmp_path: Path, server: HTTPServer, make_fetcher: MakeFetcher, sources: Path
 ) -> None:
-    for name, kind in [
-        ("litellm-prices.json", JSON),
-        ("arxiv-2511.03247.atom.xml", ATOM),
-        ("llama4-use-policy.md", "text/markdown; charset=utf-8"),
-    ]:
-        body = (sources / name).read_bytes()
-        server.expect_request(f"/{name}").respond_with_data(body, content_type=kind)
-    server.expect_request("/missing.md").respond_with_data("gone", status=404)
+    _serve_sources(server, sources)
     hub = _hub(tmp_path / "hub", server.url_for("").rstrip("/"))
     before = sorted(p.relative_to(hub).as_posix() for p in hub.rglob("*"))
     factset, _ = load(hub, cache=False)
@@ -242,14 +247,7 @@ def test_coverage_counts_reference_checks_as_machine_reads(tmp_path: Path) -> No
 def test_khub_check_re_checks_every_reference_and_reports_the_ones_that_differ(
     tmp_path: Path, server: HTTPServer, sources: Path
 ) -> None:
-    for name, kind in [
-        ("litellm-prices.json", JSON),
-        ("arxiv-2511.03247.atom.xml", ATOM),
-        ("llama4-use-policy.md", "text/markdown; charset=utf-8"),
-    ]:
-        body = (sources / name).read_bytes()
-        server.expect_request(f"/{name}").respond_with_data(body, content_type=kind)
-    server.expect_request("/missing.md").respond_with_data("gone", status=404)
+    _serve_sources(server, sources)
     server.expect_request("/paper").respond_with_data("a paper")
     hub = _hub(tmp_path / "hub", server.url_for("").rstrip("/"))
     data = tmp_path / "hub" / "data" / "facts" / "f.yml"
