@@ -49,6 +49,22 @@ def test_nothing_changed_builds_nothing(hub: Path) -> None:
     assert (cache_root(hub) / STAMP).read_bytes() == stamp
 
 
+def test_unchanged_sources_skip_generate_as_well(hub: Path) -> None:
+    docs = tree_digest(hub / "build" / "docs")
+    assert _build(hub) == [
+        "build/docs is up to date: no source changed since the last build",
+        UP_TO_DATE,
+    ]
+    assert tree_digest(hub / "build" / "docs") == docs
+
+
+def test_another_day_generates_again(hub: Path) -> None:
+    proc = run_khub(hub, "build", today="2026-07-02")  # staleness is judged on a new day
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0].startswith("generated build/docs:")
+    assert _build(hub)[0].startswith("generated build/docs:")  # and back on TODAY
+
+
 @pytest.mark.parametrize(
     "edit",
     ["content", "config", "overrides", "site"],

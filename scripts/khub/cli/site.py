@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from khub.data.load import load
+from khub.data.load import load, today_default
 from khub.data.model import FactSet
 from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
@@ -101,8 +101,12 @@ def build(today: str | None) -> None:
     safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
     root, when = Path(), _date(today)
     with stop_signals_raise():
-        outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out))
-    click.echo(_summary(replace(outcome.result, out_dir=Path(BUILD_DOCS))), err=True)
+        day = (when or today_default()).isoformat()
+        outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out), day)
+    if outcome.result is None:
+        click.echo(f"{BUILD_DOCS} is up to date: no source changed since the last build", err=True)
+    else:
+        click.echo(_summary(replace(outcome.result, out_dir=Path(BUILD_DOCS))), err=True)
     if outcome.rebuilt:
         click.echo(f"built {SITE_DIR}", err=True)
     else:

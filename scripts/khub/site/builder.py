@@ -59,11 +59,11 @@ def build_env() -> dict[str, str]:
 class Outcome(Generic[T]):
     """What build_site did: generate's result, and whether the site was built again."""
 
-    result: T
+    result: T | None  # None: nothing was generated, the sources were those of the last build
     rebuilt: bool
 
 
-def build_site(root: Path, generate_into: Callable[[Path], T]) -> Outcome[T]:
+def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") -> Outcome[T]:
     """Generate into a staging folder, build the site from it, then swap both in.
 
     When the generated pages, the configuration, the theme overrides and the builder are
@@ -73,12 +73,16 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> Outcome[T]:
     root = Path(root)
     require_enabled(root)
     docs, site = root / BUILD_DOCS, root / SITE_DIR
+    sources = stamp.source_digest(root, today)
+    if stamp.sources_current(root, sources, docs, site):
+        return Outcome(None, rebuilt=False)
     with _stage(docs.parent) as stage:
         try:
             _copy_files(docs, stage / "docs")
             result = generate_into(stage / "docs")
             inputs = stamp.input_digest(root, stage / "docs")
             if stamp.is_current(root, inputs, site):
+                stamp.record(root, inputs, site, sources, docs)  # next time, skip generate too
                 return Outcome(result, rebuilt=False)
             run_mkdocs(root, stage / "site", docs_dir=stage / "docs", unchanged=UNCHANGED)
         except Interrupted as exc:
@@ -87,7 +91,7 @@ def build_site(root: Path, generate_into: Callable[[Path], T]) -> Outcome[T]:
             stamp.forget(root)  # a stop between the swaps must not leave a stamp that lies
             _swap(stage / "docs", docs, stage / "old-docs")
             _swap(stage / "site", site, stage / "old-site")
-        stamp.record(root, inputs, site)
+        stamp.record(root, inputs, site, sources, docs)
     return Outcome(result, rebuilt=True)
 
 

@@ -17,6 +17,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 
+from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root, code_fingerprint
 
 STAMP = "build/stamp.json"
@@ -24,7 +25,8 @@ OVERRIDES = "templates/overrides"
 CONFIG = "mkdocs.yml"
 BUILDER_PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions")
 BUILD_ENV = ("KHUB_SITE_URL", "SOURCE_DATE_EPOCH")
-VERSION = 1
+SOURCE_DIRS = ("content", "data", "templates")
+VERSION = 2
 
 
 def input_digest(root: Path, docs: Path) -> str:
@@ -40,6 +42,36 @@ def input_digest(root: Path, docs: Path) -> str:
     for name in BUILD_ENV:
         digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
     return digest.hexdigest()
+
+
+def source_digest(root: Path, today: str) -> str:
+    """Return one digest of everything `khub generate` and the builder read, before generating.
+
+    It covers content/, data/ and templates/ byte for byte, mkdocs.yml, khub's code, the
+    builder's packages, the environment the build reads and the day staleness is judged on.
+    """
+    digest = hashlib.sha256(f"khub-source-stamp {VERSION}\0today={today}\0".encode())
+    for name in SOURCE_DIRS:
+        _add_tree(digest, name, root / name)
+    config = root / CONFIG
+    digest.update(b"config\0" + (config.read_bytes() if config.is_file() else b"") + b"\0")
+    for name in BUILDER_PACKAGES:
+        digest.update(f"{name}={_version(name)}\0".encode())
+    digest.update(f"khub={code_fingerprint()}\0".encode())
+    for name in BUILD_ENV:
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    return digest.hexdigest()
+
+
+def sources_current(root: Path, sources: str, docs: Path, site: Path) -> bool:
+    """Return True when the last build read exactly these sources and left docs and site."""
+    data = _read(root)
+    return (
+        data.get("sources") == sources
+        and bool(data.get("site"))
+        and data.get("site") == site_digest(site)
+        and data.get("docs") == site_digest(docs)
+    )
 
 
 def site_digest(site: Path) -> str:
@@ -59,24 +91,30 @@ def site_digest(site: Path) -> str:
 
 def is_current(root: Path, inputs: str, site: Path) -> bool:
     """Return True when the stamp says site/ was built from exactly these inputs."""
-    try:
-        data = json.loads((cache_root(root) / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(data, dict) or data.get("inputs") != inputs:
+    data = _read(root)
+    if data.get("inputs") != inputs:
         return False
     return bool(data.get("site")) and data.get("site") == site_digest(site)
 
 
-def record(root: Path, inputs: str, site: Path) -> None:
+def _read(root: Path) -> dict[str, object]:
+    """Return the stamp's fields, {} when there is none or it cannot be read."""
+    try:
+        data = json.loads((cache_root(root) / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record(
+    root: Path, inputs: str, site: Path, sources: str = "", docs: Path | None = None
+) -> None:
     """Write the stamp of a build that succeeded (best effort: a cache may be read-only)."""
-    path = cache_root(root) / STAMP
-    text = json.dumps({"inputs": inputs, "site": site_digest(site)}, sort_keys=True)
+    fields = {"inputs": inputs, "site": site_digest(site), "sources": sources}
+    fields["docs"] = site_digest(docs) if docs is not None else ""
+    text = json.dumps(fields, sort_keys=True)
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.khub-tmp")
-        temporary.write_text(text + "\n", encoding="utf-8")
-        temporary.replace(path)
+        write_atomic(cache_root(root) / STAMP, (text + "\n").encode("utf-8"), durable=False)
 
 
 def forget(root: Path) -> None:
