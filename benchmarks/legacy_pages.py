@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from khub.data.model import Fact, FactSet, HistoryEntry, Series, Source
-from khub.data.serialize import fact_detail, source_data
+from khub.data.model import Fact, FactSet, HistoryEntry, Series
 from khub.data.settings import HubSettings
 from khub.render.content import ModuleSource
 from khub.render.display import format_value
@@ -21,7 +20,15 @@ from khub.render.elements import (
     series_index,
     value_text,
 )
-from khub.render.escape import json_bytes, md_link, md_text
+from khub.render.escape import md_text
+from khub.render.pages import (
+    _source_link,
+    _unit,
+    api_files,
+    cited_by,
+    home_page,
+    sources_page,
+)
 
 SCHEMA_VERSION = 1
 FACT_INDEX = "facts/index.md"
@@ -51,33 +58,6 @@ def front(title: str, description: str | None = None) -> str:
     return "\n".join([*lines, "---", "", ""])
 
 
-def module_order(modules: Iterable[ModuleInfo]) -> list[ModuleInfo]:
-    """Return modules in reading order: by front matter order, then by id."""
-    return sorted(
-        modules, key=lambda m: (m.source.meta.order is None, m.source.meta.order, m.source.id)
-    )
-
-
-def home_page(settings: HubSettings, modules: list[ModuleInfo], edition: str) -> str:
-    """Return the home page: the hub's modules with their editions."""
-    lines = [front(settings.title) + f"# {md_text(settings.title)}", ""]
-    by = f"Published by {md_text(settings.publisher)}. " if settings.publisher else ""
-    lines.append(f"{by}Current edition: **{md_text(edition)}**.")
-    lines += ["", "| Module | Summary | Edition |", "|---|---|---|"]
-    for info in module_order(modules):
-        link = f"[{md_text(info.source.meta.title)}]({info.page})"
-        lines.append(f"| {link} | {md_text(info.source.meta.summary)} | {md_text(info.edition)} |")
-    lines += [
-        "",
-        "Every number on these pages links to its entry in the [fact index](facts/index.md); "
-        "the [sources](sources.md) page lists every citation.",
-        "Machine-readable data: [facts.json](api/v1/facts.json), "
-        "[sources.json](api/v1/sources.json), [modules.json](api/v1/modules.json).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
     """Return the fact index: every series and the derived facts, with counts."""
     lines = [front("Fact index") + "# Fact index", ""]
@@ -92,17 +72,6 @@ def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
         title = f"[Derived facts]({relative(DERIVED_PAGE, FACT_INDEX)})"
         lines.append(f"| {title} | various | {len(derived)} | computed from other facts |")
     return "\n".join(lines) + "\n"
-
-
-def _unit(name: str) -> str:
-    return f"`{name}`" if name.replace("_", "").isalnum() else md_text(name)
-
-
-def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
-    if sid is None or sid not in factset.sources:
-        return "—"
-    title = md_text(factset.sources[sid].title)
-    return f"[{title}]({relative(SOURCES_PAGE, page)}#{sid})"
 
 
 def series_page(
@@ -171,86 +140,6 @@ def derived_page(factset: FactSet, freshness: Freshness) -> str:
         if f.series is None
     ]
     return "\n\n".join(blocks) + "\n"
-
-
-def sources_page(
-    factset: FactSet, cited_by: Mapping[str, list[ModuleInfo]], modules: list[ModuleInfo]
-) -> str:
-    """Return the bibliography: every source with the modules that cite it."""
-    blocks = [front("Sources") + "# Sources\n\nEvery citation of the hub, by id."]
-    for sid, source in sorted(factset.sources.items()):
-        blocks.append(_source_block(sid, source, cited_by.get(sid, [])))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _source_block(sid: str, source: Source, citing: list[ModuleInfo]) -> str:
-    url = md_link(source.url, source.url) if source.url else "URL unknown"
-    lines = [
-        f"## {md_text(source.title)} {{#{sid}}}",
-        "",
-        f"{md_text(source.publisher)} · {md_text(source.kind)} · {url}",
-    ]
-    if source.accessed:
-        lines[-1] += f" · accessed {source.accessed.isoformat()}"
-    for scheme, ident in sorted(source.identifiers.items()):
-        lines[-1] += f" · {md_text(scheme)}: {md_text(ident)}"
-    if source.note:
-        lines += ["", md_text(source.note)]
-    cites = ", ".join(f"[{md_text(m.source.meta.title)}]({m.page})" for m in citing)
-    lines += ["", f"Cited by: {cites}." if cites else "Cited by no module."]
-    return "\n".join(lines)
-
-
-def api_files(
-    factset: FactSet,
-    modules: list[ModuleInfo],
-    cited_by: Mapping[str, list[ModuleInfo]],
-    freshness: Freshness,
-) -> dict[str, bytes]:
-    """Return the JSON API: api/v1/facts.json, sources.json and modules.json."""
-    facts = {}
-    for fid, fact in factset.facts.items():
-        detail = fact_detail(fact, factset)
-        page, anchor = fact_target(fact, factset)
-        detail.update(page=f"{page}#{anchor}", display=value_text(fact))
-        detail["stale"] = freshness.is_stale(fact)
-        facts[fid] = detail
-    sources = {}
-    for sid, source in factset.sources.items():
-        record = source_data(sid, source)
-        record["cited_by"] = [m.source.id for m in cited_by.get(sid, [])]
-        sources[sid] = record
-    module_data = {m.source.id: _module_data(m) for m in modules}
-    return {
-        "api/v1/facts.json": json_bytes({"schema_version": SCHEMA_VERSION, "facts": facts}),
-        "api/v1/sources.json": json_bytes({"schema_version": SCHEMA_VERSION, "sources": sources}),
-        "api/v1/modules.json": json_bytes(
-            {"schema_version": SCHEMA_VERSION, "modules": module_data}
-        ),
-    }
-
-
-def _module_data(info: ModuleInfo) -> dict[str, object]:
-    meta = info.source.meta
-    return {
-        "title": meta.title,
-        "summary": meta.summary,
-        "order": meta.order,
-        "edition": info.edition,
-        "page": info.page,
-        "source": info.source.path,
-        "facts": list(info.facts),
-        "sources": list(info.sources),
-    }
-
-
-def cited_by(modules: list[ModuleInfo]) -> dict[str, list[ModuleInfo]]:
-    """Return, per source id, the modules citing it, in reading order."""
-    citing: dict[str, list[ModuleInfo]] = {}
-    for info in module_order(modules):
-        for sid in info.sources:
-            citing.setdefault(sid, []).append(info)
-    return citing
 
 
 def site_pages(

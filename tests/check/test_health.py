@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from khub.data.health import PAGE_ROWS, Health, Item, render_page
 from khub.data.load import load
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
@@ -108,3 +109,11 @@ def test_the_site_has_the_health_page_outside_the_navigation(hub: Path) -> None:
     assert (site / "health" / "index.html").is_file()
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="health/"' not in home, "not linked from the reader navigation"
+
+
+def test_the_page_lists_at_most_page_rows_per_section() -> None:
+    report = Health(dt.date(2026, 12, 1))
+    report.stale = [Item(f"s.f{n:04d}", "verified long ago") for n in range(PAGE_ROWS + 5)]
+    page = render_page(report)
+    assert page.count("| `s.f") == PAGE_ROWS
+    assert "…and 5 more: `khub health` lists them all." in page

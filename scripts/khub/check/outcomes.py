@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from khub.check.evidence import Evidence
 from khub.data.model import Licence, Range
@@ -21,18 +21,7 @@ Outcome = Literal[
     "unreachable",
     "manual",
 ]
-OUTCOMES: tuple[Outcome, ...] = (
-    "confirmed",
-    "changed",
-    "filled",
-    "rejected",
-    "held",
-    "ambiguous",
-    "dismissed",
-    "not-found",
-    "unreachable",
-    "manual",
-)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)  # in report order
 NEEDS_ATTENTION: frozenset[str] = frozenset(
     {"rejected", "held", "ambiguous", "not-found", "unreachable"}
 )

@@ -27,6 +27,7 @@ from khub.data.model import FactSet
 
 HEALTH_PAGE = "health.md"
 STATE_FILE = "data/check-state.yml"
+PAGE_ROWS = 200  # per section on the site page, which must stay small at any hub size
 DISMISSALS_FILE = "data/dismissals.yml"
 _MAX_BYTES = 5_000_000
 # Outcomes that ask nothing of a person; any other outcome, known or new, is failing.
@@ -161,8 +162,11 @@ def render_page(report: Health) -> str:
         if not items:
             lines.append("Nothing.")
             continue
+        shown = items[:PAGE_ROWS]
         lines += ["| id | detail | since |", "|---|---|---|"]
-        lines += [f"| `{_cell(i.id)}` | {_cell(i.detail)} | {_cell(i.since)} |" for i in items]
+        lines += [f"| `{_cell(i.id)}` | {_cell(i.detail)} | {_cell(i.since)} |" for i in shown]
+        if len(items) > len(shown):
+            lines += ["", f"…and {len(items) - len(shown):,} more: `khub health` lists them all."]
     return "\n".join(lines) + "\n"
 
 

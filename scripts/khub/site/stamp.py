@@ -34,13 +34,7 @@ def input_digest(root: Path, docs: Path) -> str:
     digest = hashlib.sha256(f"khub-build-stamp {VERSION}\0".encode())
     _add_tree(digest, "docs", docs)
     _add_tree(digest, "overrides", root / OVERRIDES)
-    config = root / CONFIG
-    digest.update(b"config\0" + (config.read_bytes() if config.is_file() else b"") + b"\0")
-    for name in BUILDER_PACKAGES:
-        digest.update(f"{name}={_version(name)}\0".encode())
-    digest.update(f"khub={code_fingerprint()}\0".encode())
-    for name in BUILD_ENV:
-        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    _add_context(digest, root)
     return digest.hexdigest()
 
 
@@ -53,13 +47,7 @@ def source_digest(root: Path, today: str) -> str:
     digest = hashlib.sha256(f"khub-source-stamp {VERSION}\0today={today}\0".encode())
     for name in SOURCE_DIRS:
         _add_tree(digest, name, root / name)
-    config = root / CONFIG
-    digest.update(b"config\0" + (config.read_bytes() if config.is_file() else b"") + b"\0")
-    for name in BUILDER_PACKAGES:
-        digest.update(f"{name}={_version(name)}\0".encode())
-    digest.update(f"khub={code_fingerprint()}\0".encode())
-    for name in BUILD_ENV:
-        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    _add_context(digest, root)
     return digest.hexdigest()
 
 
@@ -121,6 +109,17 @@ def forget(root: Path) -> None:
     """Remove the stamp, so the next build runs the builder."""
     with contextlib.suppress(OSError):
         (cache_root(root) / STAMP).unlink(missing_ok=True)
+
+
+def _add_context(digest: hashlib._Hash, root: Path) -> None:
+    """Add what every build reads besides its pages: config, builder, khub's code, env."""
+    config = root / CONFIG
+    digest.update(b"config\0" + (config.read_bytes() if config.is_file() else b"") + b"\0")
+    for name in BUILDER_PACKAGES:
+        digest.update(f"{name}={_version(name)}\0".encode())
+    digest.update(f"khub={code_fingerprint()}\0".encode())
+    for name in BUILD_ENV:
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
 
 
 def _add_tree(digest: hashlib._Hash, label: str, folder: Path) -> None:
