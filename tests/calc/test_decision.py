@@ -9,9 +9,9 @@ import pytest
 
 from khub.calc import export as calc
 from khub.calc.form import render_calculator
-from khub.data.decision_rules import RULES_PATH, load_rules
-from khub.errors import DataError
-from tests.kit.hubs import copy_data, load_hub, replace_once
+from khub.data.decision_rules import RULES_PATH
+from tests.kit.hubs import copy_data, replace_once
+from tests.kit.rules import rule_line, rule_problems
 
 HELPER = "decision-helper"
 
@@ -138,25 +138,14 @@ def test_a_verdict_resting_on_the_invalid_volume_waits(data: dict[str, Any]) -> 
     assert "khub-calc__outcome" in html
 
 
-def _problems(root: Path) -> list[str]:
-    with pytest.raises(DataError) as caught:
-        load_rules(load_hub(root))
-    return [str(p) for p in caught.value.problems if p.severity == "error"]
-
-
-def _line_of(root: Path, text: str) -> int:
-    lines = (root / RULES_PATH).read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, start=1) if text in line)
-
-
 def test_a_hard_rule_after_a_soft_one_is_located(tmp_path: Path) -> None:
     root = copy_data(tmp_path)
     text = (root / RULES_PATH).read_text(encoding="utf-8")
     old = "    - id: mixed-work-is-routed\n      strength: soft"
     assert text.count(old) == 1
     (root / RULES_PATH).write_text(text.replace(old, old.replace("soft", "hard")), "utf-8")
-    line = _line_of(root, "id: mixed-work-is-routed") + 1
-    assert _problems(root) == [
+    line = rule_line(root, "id: mixed-work-is-routed") + 1
+    assert rule_problems(root) == [
         f"{RULES_PATH}:{line}: hard rule 'mixed-work-is-routed' comes after a soft one "
         "(put every hard rule before the soft ones)"
     ]
@@ -165,8 +154,8 @@ def test_a_hard_rule_after_a_soft_one_is_located(tmp_path: Path) -> None:
 def test_a_condition_naming_an_unknown_option_is_located(tmp_path: Path) -> None:
     root = copy_data(tmp_path)
     replace_once(root / RULES_PATH, "when: {capacity: [none]}", "when: {capacity: [nobody]}")
-    line = _line_of(root, "[nobody]")
-    assert _problems(root) == [
+    line = rule_line(root, "[nobody]")
+    assert rule_problems(root) == [
         f"{RULES_PATH}:{line}: 'nobody' is not a band or option of 'capacity' "
         "(use one of: none, partial, full)"
     ]
@@ -176,9 +165,9 @@ def test_an_unknown_outcome_and_a_missing_catch_all_are_located(tmp_path: Path) 
     root = copy_data(tmp_path)
     replace_once(root / RULES_PATH, "outcome: on-premise\n", "outcome: on-prem\n")
     replace_once(root / RULES_PATH, "when: {}\n", "when: {capacity: [full]}\n")
-    outcome = _line_of(root, "outcome: on-prem")
-    last = _line_of(root, "when: {capacity: [full]}")
-    assert _problems(root) == [
+    outcome = rule_line(root, "outcome: on-prem")
+    last = rule_line(root, "when: {capacity: [full]}")
+    assert rule_problems(root) == [
         f"{RULES_PATH}:{outcome}: 'on-prem' is not an outcome "
         "(use one of: on-premise, closed-api, managed, self-host, frontier, hybrid)",
         f"{RULES_PATH}:{last}: rule 'otherwise-managed' is last but has conditions "

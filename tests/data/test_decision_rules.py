@@ -7,20 +7,8 @@ from pathlib import Path
 import pytest
 
 from khub.data.decision_rules import RULES_PATH, load_rules
-from khub.errors import DataError
 from tests.kit.hubs import copy_data, load_hub, replace_once
-
-
-def _problems(root: Path) -> list[str]:
-    """Return the errors of a hub whose rules are broken (load itself checks the rules)."""
-    with pytest.raises(DataError) as caught:
-        load_rules(load_hub(root))
-    return [str(p) for p in caught.value.problems if p.severity == "error"]
-
-
-def _line_of(root: Path, text: str) -> int:
-    lines = (root / RULES_PATH).read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, start=1) if text in line)
+from tests.kit.rules import rule_line, rule_problems
 
 
 def test_the_repositorys_rules_load(tmp_path: Path) -> None:
@@ -37,8 +25,8 @@ def test_a_threshold_that_is_no_fact_is_located(tmp_path: Path) -> None:
         "below: decision-thresholds.closed-api-below",
         "below: decision-thresholds.closed-api-belwo",
     )
-    line = _line_of(root, "closed-api-belwo")
-    assert _problems(root) == [
+    line = rule_line(root, "closed-api-belwo")
+    assert rule_problems(root) == [
         f"{RULES_PATH}:{line}: 'decision-thresholds.closed-api-belwo' is not a fact "
         "(name a fact id, e.g. self-hosting.crossover-volume)"
     ]
@@ -51,8 +39,8 @@ def test_a_typed_number_in_a_rule_is_refused(tmp_path: Path) -> None:
         "budget {self-hosting.tco-multiplier} the GPU",
         "budget 3-5x the GPU",
     )
-    line = _line_of(root, "budget 3-5x") - 1  # the 'recommendation: >-' key above the text
-    assert _problems(root) == [
+    line = rule_line(root, "budget 3-5x") - 1  # the 'recommendation: >-' key above the text
+    assert rule_problems(root) == [
         f"{RULES_PATH}:{line}: text types a number "
         "(write {fact-id} so the number comes from the facts)"
     ]
@@ -65,7 +53,7 @@ def test_bands_out_of_order_are_refused(tmp_path: Path) -> None:
         "below: self-hosting.crossover-volume",
         "below: decision-thresholds.closed-api-below",
     )
-    problems = _problems(root)
+    problems = rule_problems(root)
     assert len(problems) == 1
     assert "band 'no-rule' ends at or before the band above it" in problems[0]
 
@@ -78,7 +66,7 @@ def test_a_threshold_in_the_wrong_unit_and_a_missing_placeholder_fact(tmp_path: 
         "up_to: self-hosting.self-host-cost-per-day",
     )
     replace_once(root / RULES_PATH, "{frontier-lead}", "{frontier-leed}")
-    problems = _problems(root)
+    problems = rule_problems(root)
     assert any("'self-hosting.self-host-cost-per-day' is in usd_per_day" in p for p in problems)
     assert any("'{frontier-leed}' names no fact (use a fact id)" in p for p in problems)
     assert all(p.startswith(f"{RULES_PATH}:") and p.split(":")[1].isdigit() for p in problems)
@@ -104,13 +92,13 @@ def test_unknown_keys_and_two_ends_are_reported(
         "        below: self-hosting.crossover-volume\n",
         "        below: self-hosting.crossover-volume\n" + extra,
     )
-    problems = _problems(root)
+    problems = rule_problems(root)
     assert len(problems) == 1
     assert message in problems[0]
-    assert problems[0].startswith(f"{RULES_PATH}:{_line_of(root, at)}: ")
+    assert problems[0].startswith(f"{RULES_PATH}:{rule_line(root, at)}: ")
 
 
 def test_a_missing_rules_file_is_named(tmp_path: Path) -> None:
     root = copy_data(tmp_path)
     (root / RULES_PATH).unlink()
-    assert _problems(root) == [f"{RULES_PATH}: file is missing (add the decision rules)"]
+    assert rule_problems(root) == [f"{RULES_PATH}: file is missing (add the decision rules)"]
