@@ -48,7 +48,8 @@ def test_later_edition_lists_the_module_changes_and_its_notes_only(hub3: Path) -
     assert "**June 2026 edition**" in block_a
     assert "- Beta closed the gap; the lead claim no longer holds." in block_a
     assert (
-        "- [Lead of Alpha over Beta](facts/derived.md#lead): 12.5 points → 3.5 points." in block_a
+        "- [Lead of Alpha over Beta](facts/derived.md#lead): 12.5 points → 3.5 points (−72%)."
+        in block_a
     )
     assert "- No longer supported by the data: “Alpha leads Beta by a clear margin.”" in block_a
     assert "price" not in block_a.lower()
@@ -91,7 +92,7 @@ def test_changelog_lists_every_edition_newest_first(hub3: Path) -> None:
     assert headings == ["Changelog", "June 2026 edition", "May 2026 edition", "April 2026 edition"]
     may = page.split("## May 2026 edition")[1].split("## April")[0]
     assert "[Bench score, share of tasks resolved: Alpha | One](facts/score.md#alpha): " in may
-    assert "80% → 82.5%." in may
+    assert "80% → 82.5% (+3.1%)." in may
     assert "The first edition: 4 figures frozen." in page
     assert "In [Module B](mod-b.md):" in page
 

@@ -14,6 +14,7 @@ from khub.data.serialize import frozen_data
 from khub.editions.diff import ClaimChange, Diff, FactChange
 from khub.editions.snapshot import ClaimState, Note, SourceRef
 from khub.errors import UsageError
+from khub.render.changes import signed_percent
 from khub.units import get_unit
 
 # module → the fact ids its page used, as khub.render.usage.module_usage returns it
@@ -67,7 +68,7 @@ def show_change(change: FactChange) -> str:
     sign = "+" if absolute > 0 else "−"
     text = f"{sign}{show_number(abs(absolute))}"
     if relative is not None:
-        text += f" ({'+' if relative > 0 else '−'}{show_number(round(abs(relative) * 100, 1))}%)"
+        text += f" ({signed_percent(relative)})"
     return text
 
 

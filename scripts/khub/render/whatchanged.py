@@ -13,100 +13,43 @@ from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 
-from khub.data.model import FactSet, FrozenFact, Licence, Range
+from khub.data.model import FactSet
 from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.paths import read_contained
-from khub.editions.diff import ClaimChange, Diff, FactChange, diff, restrict
+from khub.editions.diff import Diff, diff, restrict
 from khub.editions.snapshot import Note, Snapshot, from_factset
 from khub.editions.store import Edition, edition_snapshot, read_editions
 from khub.errors import UnsafePathError
-from khub.render.display import RawValue, format_value
-from khub.render.elements import fact_target
+from khub.render.changes import (
+    QUIET,
+    ChangeRow,
+    change_rows,
+    claim_sentences,
+    day_name,
+    month_name,
+    rechecked_count,
+)
 
 _SITE_URL = re.compile(r"^site_url:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
 _ENV = re.compile(r"^!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(.*?))?\s*\]?$")
 
 
-def month_name(edition_id: str) -> str:
-    """Return 'June 2026' for '2026-06'."""
-    return dt.date.fromisoformat(f"{edition_id}-01").strftime("%B %Y")
+def _link(row: ChangeRow, text: str, prefix: str) -> str:
+    return f"[{text}]({prefix}{row.page}#{row.anchor})" if row.page else text
 
 
-def day_name(day: str) -> str:
-    """Return '30 June 2026' for '2026-06-30'."""
-    date = dt.date.fromisoformat(day)
-    return f"{date.day} {date.strftime('%B %Y')}"
-
-
-# --- describing one change for a reader ----------------------------------------------------
-
-
-def _title(fid: str, state: FrozenFact, factset: FactSet) -> str:
-    series = factset.series.get(fid.split(".", 1)[0]) if "." in fid else None
-    label = state.label or fid
-    return f"{series.title}: {label}" if series else label
-
-
-def _link(fid: str, text: str, factset: FactSet, prefix: str) -> str:
-    fact = factset.facts.get(fid)
-    if fact is None:
-        return text
-    page, anchor = fact_target(fact, factset)
-    return f"[{text}]({prefix}{page}#{anchor})"
-
-
-def _show(fid: str, state: FrozenFact, factset: FactSet) -> str:
-    """Return a value the way the module pages show it (same formatter, same decimals)."""
-    fact = factset.facts.get(fid)
-    text = format_value(_raw(state.value), state.unit, fact.decimals if fact else None)
-    return f"“{text}”" if state.unit in ("text", "enum") and state.value is not None else text
-
-
-def _raw(value: object) -> RawValue:
-    if isinstance(value, dict) and {"low", "high"} <= value.keys():
-        return Range(low=value["low"], high=value["high"])
-    if isinstance(value, dict):
-        return Licence.model_validate(value)
-    if isinstance(value, int | float):
-        return float(value)
-    return value if isinstance(value, str) else None
-
-
-def _describe(change: FactChange, factset: FactSet, prefix: str) -> str:
-    state = change.new or change.old
-    assert state is not None
-    name = _link(change.id, _escape(_title(change.id, state, factset)), factset, prefix)
-    old, new = change.old, change.new
-    if change.kind == "added":
-        assert new is not None
-        return f"New: {name}, {_escape(_show(change.id, new, factset))}."
-    if change.kind == "removed":
-        assert old is not None
-        return f"No longer tracked: {name} (was {_escape(_show(change.id, old, factset))})."
-    assert old is not None and new is not None
-    if change.kind == "value" and old.value is None:  # filled: it had no value before
-        return f"New: {name}, {_escape(_show(change.id, new, factset))}."
-    if change.kind == "value":
-        before, after = _show(change.id, old, factset), _show(change.id, new, factset)
-        return f"{name}: {_escape(before)} → {_escape(after)}."
-    if change.kind == "status-source":
-        parts = [f"{k} {getattr(old, k)} → {getattr(new, k)}" for k in ("status", "source")]
-        moved = [p for p, k in zip(parts, ("status", "source"), strict=True) if k in change.fields]
-        return f"{name}: {_escape('; '.join(moved))}."
+def _describe(row: ChangeRow, prefix: str) -> str:
+    name = _link(row, _escape(row.label), prefix)
+    if row.kind == "added":
+        return f"New: {name}, {_escape(row.new or '')}."
+    if row.kind == "removed":
+        return f"No longer tracked: {name} (was {_escape(row.old or '')})."
+    if row.kind == "value":
+        change = f"{row.old} → {row.new}" + (f" ({row.percent})" if row.percent else "")
+        return f"{name}: {_escape(change)}."
+    if row.kind == "status-source":
+        return f"{name}: {_escape(row.detail)}."
     return f"{name}: details updated."
-
-
-def _claim(change: ClaimChange) -> str:
-    state = change.new or change.old
-    assert state is not None
-    says = _escape(state.says)
-    if change.new is None:
-        return f"A statement is no longer checked: “{says}”"
-    if change.new.holds is False:
-        return f"No longer supported by the data: “{says}”"
-    if change.new.holds is True:
-        return f"Supported by the data again: “{says}”"
-    return f"Cannot be checked against the data: “{says}”"
 
 
 def _escape(text: str) -> str:
@@ -119,11 +62,9 @@ def _escape(text: str) -> str:
 def change_lines(d: Diff, factset: FactSet, *, notes: bool = True, prefix: str = "") -> list[str]:
     """Return the reader's bullet lines for a diff: notes first, then values, then claims."""
     lines = [f"- {_escape(n.text)}" for n in d.notes_added] if notes else []
-    for change in (*d.facts, *d.derived):
-        if change.kind not in ("reverified", "metadata"):
-            lines.append(f"- {_describe(change, factset, prefix)}")
-    lines += [f"- {_claim(c)}" for c in d.claims]
-    rechecked = len(d.of_kind("reverified"))
+    lines += [f"- {_describe(row, prefix)}" for row in change_rows(d, factset)]
+    lines += [f"- {_escape(text)}" for text in claim_sentences(d.claims)]
+    rechecked = rechecked_count(d)
     if rechecked:
         plural = "s were" if rechecked != 1 else " was"
         lines.append(f"- {rechecked} fact{plural} re-checked against the sources; unchanged.")
@@ -153,9 +94,6 @@ class _Editions:
         previous = edition_snapshot(editions[-2]) if len(editions) > 1 else None
         changes = diff(previous, snap) if previous is not None else None
         return cls(latest, snap, previous, changes, diff(snap, from_factset(factset)))
-
-
-_QUIET = ("reverified", "metadata")  # a re-check that confirmed a value changes no figure
 
 
 def module_preamble(root: Path | str, factset: FactSet) -> Callable[[str, frozenset[str]], str]:
@@ -196,7 +134,7 @@ def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[st
         since = month_name(eds.previous.edition or "")
         lines += bullets or [f"- No change since the {since} edition."]
     pending = restrict(eds.pending, used)
-    moved = [c for c in (*pending.facts, *pending.derived) if c.kind not in _QUIET]
+    moved = [c for c in (*pending.facts, *pending.derived) if c.kind not in QUIET]
     if moved:
         count = len(moved)
         lines += [
