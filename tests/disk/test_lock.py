@@ -57,9 +57,14 @@ def _hub(dest: Path, server: HTTPServer, parties: int) -> Hub:
     return serve_hub(dest, server)  # its own /pricing.html handler comes second: never used
 
 
+# The rendezvous holds the first run's request until the second run asks too; a loaded
+# machine can take seconds to start the second interpreter, so allow more than FAST's 0.5 s.
+PATIENT = [*FAST, "--timeout", "20"]
+
+
 def _start(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(KHUB), "check", "--apply", *FAST, *args],
+        [str(KHUB), "check", "--apply", *PATIENT, *args],
         cwd=root,
         env={**os.environ, "KHUB_TODAY": TODAY, **(env or {})},
         stdout=subprocess.PIPE,
