@@ -47,7 +47,7 @@ def stale_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture
 def phone(browser: Browser, stale_site: Site) -> Iterator[BrowserContext]:
-    """A touch phone, 390 px wide, on the stale site."""
+    """Open a touch phone context, 390 px wide, on the stale site."""
     context = browser.new_context(
         viewport=PHONE, has_touch=True, is_mobile=True, base_url=stale_site.url
     )
