@@ -120,24 +120,27 @@ def notice(state: PageState, page: str) -> str:
         return ""
     health = relative(HEALTH_PAGE, page)
     said: list[str] = []
+    lists: list[str] = []
     if state.overdue and state.overdue_since is not None:
-        since = human_date(state.overdue_since)
-        link = f"[which are overdue]({health}#{section_anchor('stale')})"
+        count = len(state.overdue)
         said.append(
-            f"{_figures(len(state.overdue))} on this page {_verb(len(state.overdue))} "
-            f"overdue for a check, the first since {since} ({link}); "
-            f"{_pronoun(len(state.overdue))} marked {badge(OVERDUE_BADGE, 'khub-badge')}."
+            f"{_figures(count)} on this page {_verb(count)} overdue for a check, the first "
+            f"since {human_date(state.overdue_since)}, and {_verb(count)} marked "
+            f"{badge(OVERDUE_BADGE, 'khub-badge')}."
         )
+        lists.append(f"[which are overdue]({health}#{section_anchor('stale')})")
     if state.unchecked and state.unchecked_since is not None:
-        since = human_date(state.unchecked_since)
-        link = f"[which checks fail]({health}#{section_anchor('failing')})"
+        count = len(state.unchecked)
         said.append(
-            f"{_figures(len(state.unchecked))} could not be re-checked against "
-            f"{'its' if len(state.unchecked) == 1 else 'their'} source since {since} "
-            f"({link}); {_pronoun(len(state.unchecked))} marked "
+            f"{_figures(count)} could not be re-checked against "
+            f"{'its' if count == 1 else 'their'} source since "
+            f"{human_date(state.unchecked_since)}, and {_verb(count)} marked "
             f"{badge(UNCHECKED_BADGE, 'khub-badge')}."
         )
-    body = " ".join(said) + " The values shown are the last ones confirmed."
+        lists.append(f"[which checks fail]({health}#{section_anchor('failing')})")
+    said.append("The values shown are the last ones confirmed.")
+    said.append(f"The hub's health page lists {' and '.join(lists)}.")
+    body = " ".join(said)
     return (
         '<div class="admonition warning khub-notice" data-search-exclude markdown>\n'
         f'<p class="admonition-title">{md_text(NOTICE_TITLE)}</p>\n\n{body}\n\n</div>'
@@ -146,10 +149,6 @@ def notice(state: PageState, page: str) -> str:
 
 def _verb(count: int) -> str:
     return "is" if count == 1 else "are"
-
-
-def _pronoun(count: int) -> str:
-    return "it is" if count == 1 else "they are"
 
 
 def module_lead(
