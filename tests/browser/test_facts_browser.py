@@ -18,7 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.kit import Guard, Site, build, serve
-from tests.kit.hubs import copy_repo
+from tests.kit.hubs import copy_repo, write_module
 
 DAY = dt.date(2026, 9, 1)
 FAILING = "api-input-price.claude-opus-4-8"
@@ -29,6 +29,13 @@ STATE = f"""facts:
     failing_since: 2026-08-03
     reason: the pricing table has no row for this model
 """
+# A module author forging a fact link: script in the popover data, handlers, other data-*.
+FORGED = (
+    '<a class="khub-fact" href="#top" data-fact-id="x.y" data-status="official" '
+    'data-as-of="2026-06-30" data-verified="2026-06-30" '
+    'data-source="<img src=x onerror=window.pwned=1>" onmouseover="window.pwned=2" '
+    'onfocus="window.pwned=3" data-md-state="x" style="position:fixed">forged figure</a>\n'
+)
 POP = "#khub-pop"
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 PHONE = {"width": 390, "height": 844}
@@ -39,6 +46,7 @@ def stale_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Build the repository's hub on DAY with one failing check, and serve it."""
     root = copy_repo(tmp_path_factory.mktemp("stale") / "hub")
     (root / "data" / "check-state.yml").write_text(STATE, encoding="utf-8")
+    write_module(root, "forged", FORGED, title="Forged popover")
     (root / "site").mkdir()
     with serve(root) as (url, folder):
         build(root, url, today=DAY)
@@ -232,3 +240,27 @@ def test_search_leaves_out_labels_and_badges(stale_site: Site) -> None:
     assert "$5" in text or "5.00" in text or "MTok" in text, "the page's figures are indexed"
     for hidden in ("overdue", "not re-checked", "(stale)", "All figures checked", "Labels:"):
         assert hidden not in text, hidden
+
+
+def test_a_forged_fact_link_shows_its_data_as_text_and_runs_nothing(
+    page: Page, guard: Guard, stale_site: Site
+) -> None:
+    _open(page, stale_site, "forged")
+    link = page.locator("article a.khub-fact", has_text="forged figure")
+    assert link.evaluate("a => a.getAttributeNames().sort()") == [
+        "class",
+        "data-as-of",
+        "data-fact-id",
+        "data-source",
+        "data-status",
+        "data-verified",
+        "href",
+    ]
+    link.hover()
+    pop = page.locator(POP)
+    expect(pop).to_be_visible()
+    assert "Source: <img src=x onerror=window.pwned=1>" in pop.inner_text()
+    expect(pop.locator("img")).to_have_count(0)
+    link.focus()
+    assert page.evaluate("window.pwned") is None
+    guard.check()
