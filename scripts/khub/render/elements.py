@@ -139,10 +139,15 @@ def popover_data(fact: Fact, factset: FactSet, freshness: Freshness) -> dict[str
     return data
 
 
-def fact_marks(fact: Fact, factset: FactSet, freshness: Freshness) -> tuple[str, str]:
-    """Return (classes, badges) of a fact element: its provenance label and stale marks."""
+def fact_marks(
+    fact: Fact, factset: FactSet, freshness: Freshness, labelled: bool = True
+) -> tuple[str, str]:
+    """Return (classes, badges) of a fact element: its provenance label and stale marks.
+
+    labelled=False leaves out the provenance label, for a fact shown by its date or name.
+    """
     classes, marks = ["khub-fact"], []
-    if fact.status in LABELS:
+    if labelled and fact.status in LABELS:
         marks.append(badge(LABELS[fact.status], "khub-label"))
     if freshness.is_stale(fact):
         classes.append("khub-stale")
@@ -201,15 +206,24 @@ def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> s
 
 
 FORMATS = ("value", "label", "as_of", "verified", "status", "id", "tier", "name")
+VALUE_FORMATS = frozenset({"value", "id", "tier", "name"})  # what a provenance label is about
 
 
 def _attributes(data: dict[str, str]) -> str:
     return " ".join(f'{key}="{md_attr(value)}"' for key, value in data.items())
 
 
-def fact_element(fact: Fact, text: str, page: str, factset: FactSet, freshness: Freshness) -> str:
+def fact_element(
+    fact: Fact,
+    text: str,
+    page: str,
+    factset: FactSet,
+    freshness: Freshness,
+    *,
+    labelled: bool = True,
+) -> str:
     """Return the Markdown of one traceable fact: a link with its labels and popover data."""
-    classes, marks = fact_marks(fact, factset, freshness)
+    classes, marks = fact_marks(fact, factset, freshness, labelled)
     attributes = _attributes(popover_data(fact, factset, freshness))
     dotted = " ".join(f".{c}" for c in classes.split())
     href = fact_href(fact, page, factset)
