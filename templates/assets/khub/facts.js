@@ -183,7 +183,9 @@
 
   document.addEventListener("mouseover", function (event) {
     var link = factLink(event.target);
-    if (link && lastPointer !== "touch") show(link);
+    if (!link || lastPointer === "touch") return;
+    if (link === current && pop && !pop.hidden) clearTimeout(hideTimer); // moved within it
+    else show(link);
   });
 
   document.addEventListener("mouseout", function (event) {
