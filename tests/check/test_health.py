@@ -61,7 +61,10 @@ def test_without_state_files_their_sections_are_left_out(hub: Path) -> None:
     assert code == 0
     assert doc["failing"] is None and doc["dismissals"] is None
     assert doc["manual_due"] == [
-        {"id": "bench-score.model-b", "detail": "verified 2026-01-15, 320 days ago"}
+        {
+            "id": "bench-score.model-b",
+            "detail": "verified 2026-01-15, 320 days ago (stale after 120)",
+        }
     ]
     never = [item["id"] for item in doc["never_checked"]]
     assert "bench-score.model-b" not in never and "bench-score.model-a" in never
@@ -105,7 +108,8 @@ def test_the_site_has_the_health_page_outside_the_navigation(hub: Path) -> None:
     page = (hub / "build/docs/health.md").read_text(encoding="utf-8")
     assert page.startswith("# Hub health\n")
     assert "## Manual checks due (1)" in page
-    assert "| `bench-score.model-b` | verified 2026-01-15, 320 days ago |  |" in page
+    row = "| `bench-score.model-b` | verified 2026-01-15, 320 days ago (stale after 120) |  |"
+    assert row in page
     assert (site / "health" / "index.html").is_file()
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="health/"' not in home, "not linked from the reader navigation"

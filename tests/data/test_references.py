@@ -12,7 +12,7 @@ from khub.check.references import coverage
 from khub.data.agreement import agrees, judge
 from khub.data.load import load
 from khub.data.model import Licence, Range
-from khub.render.elements import Freshness, reference_rows, tooltip
+from khub.render.elements import Freshness, popover_data, reference_rows
 from khub.units import get_unit
 from tests.data.kit import case_hub, run_in_process
 from tests.kit.tree import tree_digest
@@ -198,16 +198,18 @@ def test_khub_fact_shows_references_and_their_verdict(
     }
 
 
-def test_the_tooltip_carries_the_verdict(tmp_path: Path) -> None:
+def test_the_popover_says_the_status_once_in_plain_data(tmp_path: Path) -> None:
     refs = VENDOR_ONLY + "        - {source: bench-lab, states: null, does_not_state: true}\n"
     factset, _ = load(_hub(tmp_path, "vendor-reported", refs), cache=False)
     fact = factset.facts["bench.opus"]
-    shown = tooltip(fact, factset, Freshness(dt.date(2026, 7, 1), 120))
-    assert shown == (
-        "Source: Launch post (Anthropic); as of 2026-06-30; last verified 2026-06-30; "
-        "status vendor-reported; vendor-reported; no independent source states it; "
-        "not stated by Bench Lab"
-    )
+    shown = popover_data(fact, factset, Freshness(dt.date(2026, 7, 1), 120))
+    assert shown == {
+        "data-fact-id": "bench.opus",
+        "data-status": "vendor-reported",
+        "data-as-of": "2026-06-30",
+        "data-verified": "2026-06-30",
+        "data-source": "Launch post (Anthropic)",
+    }
 
 
 def test_the_fact_page_lists_each_reference(tmp_path: Path) -> None:

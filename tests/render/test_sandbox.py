@@ -30,8 +30,8 @@ def test_fact_renders_as_traceable_element(hub: Path, run_generate: Run) -> None
     text = page(hub, "alpha")
     assert (
         '[88.6%](facts/bench-score.md#model-a){.khub-fact data-fact-id="bench-score.model-a" '
-        'title="Source: Bench leaderboard (Bench Org); as of 2026-06-30; '
-        'last verified 2026-06-30; status independent"}'
+        'data-status="independent" data-as-of="2026-06-30" data-verified="2026-06-30" '
+        'data-source="Bench leaderboard (Bench Org)"}'
     ) in text
 
 
@@ -41,8 +41,9 @@ def test_stale_fact_is_marked(hub: Path, run_generate: Run) -> None:
     element = re.search(r"\[80\.2%[^]]*\]\([^)]*\)\{[^}]*\}", text)
     assert element is not None
     assert ".khub-stale" in element.group(0)
-    assert "†" in element.group(0) and "(stale)" in element.group(0)
-    assert "STALE: not verified in the last 120 days" in element.group(0)
+    assert '<span class="khub-badge" data-search-exclude>overdue</span>' in element.group(0)
+    assert 'data-stale-after="120"' in element.group(0)
+    assert "†" not in element.group(0) and "(stale)" not in element.group(0)
 
 
 def test_fresh_today_marks_nothing_stale(hub: Path, run_generate: Run) -> None:
@@ -153,8 +154,10 @@ def test_fmt_options(hub: Path, run_generate: Run) -> None:
     text = page(hub, "gamma")
     assert "[Model A](facts/bench-score.md#model-a)" in text
     assert "[2026-06-30](facts/bench-score.md#model-a)" in text
-    assert "[500.0M tokens/day](facts/costs.md#volume)" in text
-    assert re.search(r"\[\$0\.12/day\]\([^)]+\)\{[^}]+\}\[\^1\]", text)
+    est = '<span class="khub-label" data-search-exclude>est.</span>'
+    assert f"[500.0M tokens/day{est}](facts/costs.md#volume)" in text
+    assert f"[2026-06-30{est}]" not in text  # the label is about a value, not a date
+    assert re.search(r"\[\$0\.12/day<span[^]]+\]\([^)]+\)\{[^}]+\}\[\^1\]", text)
 
 
 def test_unknown_fmt_and_column_fail(hub: Path, run_generate: Run) -> None:

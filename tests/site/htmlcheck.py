@@ -81,3 +81,8 @@ def outside_loads(site: Path) -> list[str]:
 def fact_elements(page: Path) -> list[Tag]:
     """Return the fact elements of a page."""
     return [t for t in soup(page).select("[data-fact-id]") if isinstance(t, Tag)]
+
+
+def fact_data(element: Tag) -> str:
+    """Return a fact element's data-* attributes (its popover data) as one sorted line."""
+    return " ".join(f"{k}={v}" for k, v in sorted(element.attrs.items()) if k.startswith("data-"))

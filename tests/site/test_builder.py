@@ -19,18 +19,18 @@ pytestmark = pytest.mark.slow
 MODULES = ("alpha", "beta")
 
 
-def test_every_fact_element_has_id_tooltip_and_link(built: Built) -> None:
+def test_every_fact_element_has_its_provenance_data_and_link(built: Built) -> None:
     seen = 0
     for page in pages(built.site):
         for element in fact_elements(page):
             seen += 1
             fid = str(element["data-fact-id"])
             fact = built.factset.facts[fid]
-            title = str(element["title"])
-            assert title.startswith(("Source: ", "Derived: ")), title
-            assert f"as of {fact.as_of.isoformat()}" in title
-            assert f"last verified {fact.verified.isoformat()}" in title
-            assert f"status {fact.status}" in title
+            assert element["data-status"] == fact.status
+            assert element["data-as-of"] == fact.as_of.isoformat()
+            assert element["data-verified"] == fact.verified.isoformat()
+            assert element.has_attr("data-source") != element.has_attr("data-formula"), fid
+            assert not element.has_attr("title"), fid
             assert element.name == "a"
             target = resolve(built.site, page, str(element["href"]))
             assert target is not None
@@ -42,12 +42,32 @@ def test_every_fact_element_has_id_tooltip_and_link(built: Built) -> None:
 
 def test_stale_facts_are_visibly_marked(built: Built) -> None:
     page = built.site / "alpha" / "index.html"
-    stale = [e for e in fact_elements(page) if "khub-stale" in e.get("class", [])]
+    elements = fact_elements(page)
+    stale = [e for e in elements if "khub-stale" in e.get("class", [])]
     assert {e["data-fact-id"] for e in stale} == {"bench-score.model-b", "lead"}
     for element in stale:
-        assert element.select_one(".khub-stale-mark").get_text() == "†"
-        assert element.select_one(".khub-sr").get_text() == " (stale)"
-        assert "STALE" in str(element["title"])
+        assert element.select_one(".khub-badge").get_text() == "overdue"
+        assert element.has_attr("data-stale-after")
+        assert "†" not in element.get_text() and not element.select(".khub-sr")
+    fresh = [e for e in elements if "khub-stale" not in e.get("class", [])]
+    assert fresh and all(not e.select(".khub-badge") for e in fresh)
+
+
+def test_only_vendor_and_estimated_figures_carry_a_label(built: Built) -> None:
+    labelled: dict[str, str] = {}
+    for page in pages(built.site):
+        for element in fact_elements(page):
+            label = element.select_one(".khub-label")
+            status = str(element["data-status"])
+            if status in ("vendor-reported", "estimate"):
+                assert label is not None, element
+                labelled[status] = label.get_text()
+                assert label.has_attr("data-search-exclude")
+            else:
+                assert label is None, element
+    assert labelled.get("vendor-reported", "vendor") == "vendor"
+    assert labelled.get("estimate", "est.") == "est."
+    assert labelled, "the fixture hub shows no vendor-reported or estimated figure"
 
 
 def test_no_raw_template_syntax_outside_code(built: Built) -> None:

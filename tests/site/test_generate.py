@@ -175,3 +175,23 @@ def test_cli_reports_located_problems(hub: Path, monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(main, ["generate", "--today", "2026-07-01"])
     assert result.exit_code == 1
     assert "content/gamma.md:6: unknown fact 'nope.nope'" in result.output
+
+
+def test_a_failing_check_or_an_input_label_renders_the_pages_showing_it_again(
+    hub: Path,
+) -> None:
+    run(hub)
+    (hub / "data" / "check-state.yml").write_text(
+        "facts:\n  prices.input:\n    outcome: not-found\n    checked: 2026-06-30\n"
+        "    failing_since: 2026-06-30\n",
+        encoding="utf-8",
+    )
+    result = run(hub)
+    assert sorted(result.rendered) == ["alpha", "beta"]  # both show prices.input
+    alpha = (hub / "build" / "docs" / "alpha.md").read_text(encoding="utf-8")
+    assert 'data-fact-id="prices.input"' in alpha and "not re-checked</span>" in alpha
+    edit(hub / "data" / "facts" / "bench.yml", "label: Model B", "label: Model Beta")
+    result = run(hub)
+    assert result.rendered == ["alpha"]  # the lead's popover names Model Beta now
+    alpha = (hub / "build" / "docs" / "alpha.md").read_text(encoding="utf-8")
+    assert 'data-formula="Model A 88.6% \u2212 Model Beta 80.2%"' in alpha

@@ -368,6 +368,28 @@ def test_a_config_without_extensions_is_refused_and_site_kept(tmp_path: Path) ->
             '<svg><path style="fill:#fff;stroke:rgb(1, 2, 3)"></path></svg>',
         ),
         ('<p style="color: red">x</p>', "<p>x</p>"),
+        # a fact link's popover data: on links only, in the shape khub writes it
+        (
+            '<a class="khub-fact" data-fact-id="a.b" data-status="vendor-reported" '
+            'data-as-of="2026-06-30" data-verified="2026-06-30" data-source="T (P)" '
+            'data-stale-after="45" data-failing-since="2026-11-01" href="f.md#b">1</a>',
+            '<a class="khub-fact" data-fact-id="a.b" data-status="vendor-reported" '
+            'data-as-of="2026-06-30" data-verified="2026-06-30" data-source="T (P)" '
+            'data-stale-after="45" data-failing-since="2026-11-01" href="f.md#b">1</a>',
+        ),
+        (
+            '<a data-status="trusted&lt;b&gt;" data-as-of="soon" data-verified="2026-6-3" '
+            'data-stale-after="-1" data-failing-since="x" data-popover="1" popover '
+            'data-source="&lt;img src=x onerror=alert(1)&gt;" onmouseover="alert(1)">1</a>',
+            '<a data-source="&lt;img src=x onerror=alert(1)&gt;">1</a>',
+        ),
+        ('<span data-status="official" data-source="x">1</span>', "<span>1</span>"),
+        ('<div data-formula="1 + 1" data-verified="2026-06-30">1</div>', "<div>1</div>"),
+        (f'<a data-formula="{"x" * 1001}">1</a>', "<a>1</a>"),
+        (
+            '<span class="khub-label" data-search-exclude="anything">vendor</span>',
+            '<span class="khub-label" data-search-exclude="">vendor</span>',
+        ),
         ("<p>a<!-- note -->b</p>", "<p>ab</p>"),
     ],
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.kit.hubs import copy_hub
-from tests.site.htmlcheck import broken_links, fact_elements, soup
+from tests.site.htmlcheck import broken_links, fact_data, fact_elements, soup
 from tests.site.kit import Built, build_hub
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Path]:
 
 def _facts(page: Path) -> list[tuple[str, str, str, str]]:
     return [
-        (str(e["data-fact-id"]), str(e["title"]), str(e["href"]), " ".join(e.get("class", [])))
+        (str(e["data-fact-id"]), fact_data(e), str(e["href"]), " ".join(e.get("class", [])))
         for e in fact_elements(page)
     ]
 

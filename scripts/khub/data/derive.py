@@ -234,6 +234,7 @@ def _evaluate(
         decimals=record.decimals,
         formula=record.formula,
         inputs=formula.refs,
+        basis=tuple(dict.fromkeys(check for f in inputs for check in f.checks())),
     )
 
 

@@ -5,6 +5,7 @@
 - facts never checked: no `check` block (derived facts are computed, so left out), or a
   check block the recorded check state has never seen;
 - manual checks due: `manual: true` facts not verified within the stale window;
+- the stale window of a fact is its series' `stale_after_days`, else data/hub.yml's;
 - checks failing, and since when (from data/check-state.yml when it exists);
 - dismissals and their expiry (from data/dismissals.yml when it exists);
 - sources without a URL, stale facts, false claims.
@@ -94,15 +95,17 @@ def health(factset: FactSet, root: Path, today: dt.date, stale_after_days: int) 
     report = Health(today)
     seen = load_state(root) if os.path.lexists(root / STATE_FILE) else None
     for fact in sorted(factset.facts.values(), key=lambda f: f.id):
-        age = (today - fact.verified).days
         if fact.check is None and not fact.derived:
             report.never_checked.append(Item(fact.id, "no check block"))
         elif fact.check is not None and seen is not None and fact.id not in seen:
             report.never_checked.append(Item(fact.id, "has a check block, never run"))
-        if isinstance(fact.check, ManualCheck) and age > stale_after_days:
-            report.manual_due.append(Item(fact.id, f"verified {fact.verified}, {age} days ago"))
-        if age > stale_after_days and not fact.derived:
-            report.stale.append(Item(fact.id, f"verified {fact.verified}, {age} days ago"))
+        if fact.derived or not fact.is_stale(today, stale_after_days):
+            continue
+        age, limit = (today - fact.verified).days, fact.stale_after_days or stale_after_days
+        detail = f"verified {fact.verified}, {age} days ago (stale after {limit})"
+        if isinstance(fact.check, ManualCheck):
+            report.manual_due.append(Item(fact.id, detail))
+        report.stale.append(Item(fact.id, detail))
     if seen is not None:
         report.failing = [
             Item(fid, s.outcome + (f": {s.reason}" if s.reason else ""), str(s.failing_since or ""))
@@ -155,10 +158,10 @@ def render_page(report: Health) -> str:
         "`khub health` prints the same._",
     ]
     lines += ["", *(f"> {_cell(note)}" for note in report.notes)] if report.notes else []
-    for _, title, items in report.sections():
+    for key, title, items in report.sections():
         if items is None:
             continue
-        lines += ["", f"## {title} ({len(items)})", ""]
+        lines += ["", f"## {title} ({len(items)}) {{#{section_anchor(key)}}}", ""]
         if not items:
             lines.append("Nothing.")
             continue
@@ -168,6 +171,11 @@ def render_page(report: Health) -> str:
         if len(items) > len(shown):
             lines += ["", f"…and {len(items) - len(shown):,} more: `khub health` lists them all."]
     return "\n".join(lines) + "\n"
+
+
+def section_anchor(key: str) -> str:
+    """Return the anchor of a section of the health page: stale, failing, manual-due..."""
+    return key.replace("_", "-")
 
 
 def _cell(text: str) -> str:

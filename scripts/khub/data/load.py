@@ -275,6 +275,7 @@ def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> Non
             history=tuple(record.history),
             vendor=record.vendor or _series_vendor(series, subject),
             references=tuple(record.references),
+            stale_after_days=series.stale_after_days,
         )
         if fact.references:
             _check_references(fact, series, where, ctx)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
 
 from khub.check.spec import CheckField, CheckSpec
 from khub.data.ids import ID_PATTERN, MAX_ID_LENGTH
@@ -28,6 +28,8 @@ SourceKind = Literal[
     "other",
 ]
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
+# A whole number of days, at least 1: `true` or `45.0` is refused, not read as 1 or 45.
+Days = Annotated[int, Strict(), Field(ge=1)]
 
 STATUSES: tuple[str, ...] = ("official", "vendor-reported", "independent", "estimate")
 
@@ -172,6 +174,11 @@ class Series(Record):
         default=None,
         description="who makes the subject (a source org): one for all facts, or per subject",
     )
+    stale_after_days: Days | None = Field(
+        default=None,
+        description="days after `verified` when this series' facts count as stale "
+        "(default: stale_after_days in data/hub.yml)",
+    )
     facts: dict[Slug, FactRecord]
 
 
@@ -261,11 +268,26 @@ class Fact:
     inputs: tuple[str, ...] = ()
     vendor: str | None = None
     references: tuple[Reference, ...] = ()
+    # The series' stale_after_days; None: the hub's default (data/hub.yml).
+    stale_after_days: int | None = None
+    # Of a derived fact: (verified, stale_after_days) of every typed-in fact it is computed
+    # from, through derived inputs too; it is stale when any of them is.
+    basis: tuple[tuple[dt.date, int | None], ...] = ()
 
     @property
     def derived(self) -> bool:
         """Return True when the fact is computed by a formula."""
         return self.formula is not None
+
+    def checks(self) -> tuple[tuple[dt.date, int | None], ...]:
+        """Return the (verified, stale_after_days) pairs the fact's freshness rests on."""
+        return self.basis if self.derived else ((self.verified, self.stale_after_days),)
+
+    def is_stale(self, today: dt.date, default_days: int) -> bool:
+        """Return True when a check it rests on is older than its series allows."""
+        return any(
+            (today - verified).days > (days or default_days) for verified, days in self.checks()
+        )
 
 
 JsonValue = float | str | dict[str, Any] | None

@@ -14,21 +14,31 @@ from khub.render.escape import md_attr, md_link, md_text
 
 DERIVED_PAGE = "facts/derived.md"
 DERIVED_PER_PAGE = 250  # keeps every derived page well under 500 KB at any hub size
-STALE_MARK = '<span class="khub-stale-mark" aria-hidden="true">†</span>'
-STALE_TEXT = '<span class="khub-sr"> (stale)</span>'
-UNCHECKED_MARK = '<span class="khub-unchecked-mark" aria-hidden="true">‡</span>'
+OVERDUE_BADGE = "overdue"  # marks a figure not checked within its series' window
+UNCHECKED_BADGE = "not re-checked"  # marks a figure whose source stopped answering
+LABELS = {"vendor-reported": "vendor", "estimate": "est."}  # provenance shown in the prose
+OPERATORS = {"-": "−", "*": "×", "/": "÷"}
+
+
+def badge(text: str, kind: str) -> str:
+    """Return a small inline label (khub-badge, khub-label) that search leaves out."""
+    return f'<span class="{kind}" data-search-exclude>{md_text(text)}</span>'
 
 
 @dataclass(frozen=True)
 class Freshness:
-    """When a fact counts as stale: verified before today minus the allowed age."""
+    """When a fact counts as stale: verified longer ago than its series (or the hub) allows."""
 
     today: dt.date
     stale_after_days: int
 
     def is_stale(self, fact: Fact) -> bool:
-        """Return True when the fact was last verified longer ago than allowed."""
-        return (self.today - fact.verified).days > self.stale_after_days
+        """Return True when a check the fact rests on is older than allowed."""
+        return fact.is_stale(self.today, self.stale_after_days)
+
+    def limit(self, fact: Fact) -> int:
+        """Return how many days a check of the fact stays fresh (its series', else the hub's)."""
+        return fact.stale_after_days or self.stale_after_days
 
 
 def series_index(factset: FactSet) -> dict[str, list[Fact]]:
@@ -88,34 +98,64 @@ def source_label(source: Source) -> str:
     return f"{source.title} ({source.publisher})"
 
 
-def tooltip(fact: Fact, factset: FactSet, freshness: Freshness) -> str:
-    """Return the plain-text tooltip of a fact: source, as of, verified, status."""
+def formula_text(fact: Fact, factset: FactSet) -> str:
+    """Return a derived fact's formula in words: each input as its label and value."""
+    from khub.formula.language import FormulaError, tokenize
+
+    try:
+        tokens = tokenize(fact.formula or "")
+    except FormulaError:
+        return fact.formula or ""
+    words: list[str] = []
+    for token in tokens:
+        used = factset.facts.get(token)
+        words.append(f"{used.label} {value_text(used)}" if used else OPERATORS.get(token, token))
+    text = " ".join(words)
+    return text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+
+
+def popover_data(fact: Fact, factset: FactSet, freshness: Freshness) -> dict[str, str]:
+    """Return the data-* attributes the popover script reads, in a fixed order.
+
+    data-fact-id, data-status, data-as-of and data-verified on every fact; data-source
+    ("title (publisher)") or data-formula (in words); data-stale-after (days) on an
+    overdue fact and data-failing-since on one that could not be re-checked.
+    """
+    data = {
+        "data-fact-id": fact.id,
+        "data-status": fact.status,
+        "data-as-of": fact.as_of.isoformat(),
+        "data-verified": fact.verified.isoformat(),
+    }
     if fact.source and fact.source in factset.sources:
-        origin = f"Source: {source_label(factset.sources[fact.source])}"
+        data["data-source"] = source_label(factset.sources[fact.source])
     elif fact.formula:
-        origin = f"Derived: {fact.formula}"
-    else:
-        origin = "Source: unknown"
-    parts = [
-        origin,
-        f"as of {fact.as_of.isoformat()}",
-        f"last verified {fact.verified.isoformat()}",
-        f"status {fact.status}",
-    ]
-    verdict = references_text(fact, factset)
-    if verdict:
-        parts.append(verdict)
+        data["data-formula"] = formula_text(fact, factset)
     if freshness.is_stale(fact):
-        parts.append(f"STALE: not verified in the last {freshness.stale_after_days} days")
+        data["data-stale-after"] = str(freshness.limit(fact))
     since = factset.failing_since.get(fact.id)
     if since is not None:
-        parts.append(unchecked_text(since))
-    return "; ".join(parts)
+        data["data-failing-since"] = since.isoformat()
+    return data
 
 
-def unchecked_text(since: dt.date) -> str:
-    """Return what readers are told about a fact whose source stopped answering."""
-    return f"could not be re-checked since {since.isoformat()}"
+def fact_marks(
+    fact: Fact, factset: FactSet, freshness: Freshness, labelled: bool = True
+) -> tuple[str, str]:
+    """Return (classes, badges) of a fact element: its provenance label and stale marks.
+
+    labelled=False leaves out the provenance label, for a fact shown by its date or name.
+    """
+    classes, marks = ["khub-fact"], []
+    if labelled and fact.status in LABELS:
+        marks.append(badge(LABELS[fact.status], "khub-label"))
+    if freshness.is_stale(fact):
+        classes.append("khub-stale")
+        marks.append(badge(OVERDUE_BADGE, "khub-badge"))
+    if fact.id in factset.failing_since:
+        classes.append("khub-unchecked")
+        marks.append(badge(UNCHECKED_BADGE, "khub-badge"))
+    return " ".join(classes), "".join(marks)
 
 
 def references_text(fact: Fact, factset: FactSet) -> str:
@@ -166,36 +206,39 @@ def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> s
 
 
 FORMATS = ("value", "label", "as_of", "verified", "status", "id", "tier", "name")
+VALUE_FORMATS = frozenset({"value", "id", "tier", "name"})  # what a provenance label is about
 
 
-def fact_element(fact: Fact, text: str, page: str, factset: FactSet, freshness: Freshness) -> str:
-    """Return the Markdown of one traceable fact: a link with its id, tooltip and stale mark."""
-    classes = ".khub-fact .khub-stale" if freshness.is_stale(fact) else ".khub-fact"
-    mark = STALE_MARK + STALE_TEXT if freshness.is_stale(fact) else ""
-    since = factset.failing_since.get(fact.id)
-    if since is not None:
-        classes += " .khub-unchecked"
-        mark += f'{UNCHECKED_MARK}<span class="khub-sr"> ({unchecked_text(since)})</span>'
+def _attributes(data: dict[str, str]) -> str:
+    return " ".join(f'{key}="{md_attr(value)}"' for key, value in data.items())
 
-    title = md_attr(tooltip(fact, factset, freshness))
+
+def fact_element(
+    fact: Fact,
+    text: str,
+    page: str,
+    factset: FactSet,
+    freshness: Freshness,
+    *,
+    labelled: bool = True,
+) -> str:
+    """Return the Markdown of one traceable fact: a link with its labels and popover data."""
+    classes, marks = fact_marks(fact, factset, freshness, labelled)
+    attributes = _attributes(popover_data(fact, factset, freshness))
+    dotted = " ".join(f".{c}" for c in classes.split())
     href = fact_href(fact, page, factset)
-    return f'[{md_text(text)}{mark}]({href}){{{classes} data-fact-id="{fact.id}" title="{title}"}}'
+    return f"[{md_text(text)}{marks}]({href}){{{dotted} {attributes}}}"
 
 
 def fact_element_html(
     fact: Fact, text: str, page: str, factset: FactSet, freshness: Freshness
 ) -> str:
     """Return one traceable fact as HTML: the same link fact_element gives, ready-made."""
-    stale = freshness.is_stale(fact)
-    classes = "khub-fact khub-stale" if stale else "khub-fact"
-    mark = STALE_MARK + STALE_TEXT if stale else ""
-    title = md_attr(tooltip(fact, factset, freshness))
+    classes, marks = fact_marks(fact, factset, freshness)
+    attributes = _attributes(popover_data(fact, factset, freshness))
     target, anchor = fact_target(fact, factset)
     href = page_url(target, page, anchor)
-    return (
-        f'<a class="{classes}" data-fact-id="{fact.id}" href="{href}" title="{title}">'
-        f"{md_text(text)}{mark}</a>"
-    )
+    return f'<a class="{classes}" {attributes} href="{href}">{md_text(text)}{marks}</a>'
 
 
 def footnote(number: int, sid: str, source: Source, page: str) -> str:

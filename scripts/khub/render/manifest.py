@@ -13,7 +13,7 @@ from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import code_fingerprint
 from khub.disk.paths import Scan, read_contained
-from khub.render.elements import Freshness, series_index, source_label
+from khub.render.elements import Freshness, fact_marks, popover_data, series_index
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
 
 MANIFEST_FORMAT = 1
@@ -80,9 +80,11 @@ class Fingerprints:
             fact = fs.facts.get(key)
             if fact is None:
                 return None
-            source = fs.sources.get(fact.source or "")
-            label = source_label(source) if source else ""
-            return digest(repr(fact), label, str(self.freshness.is_stale(fact)))
+            # what a fact element shows beyond the fact: its popover data (source, formula in
+            # the inputs' words, stale window, failing check) and its marks
+            shown = popover_data(fact, fs, self.freshness)
+            marks = fact_marks(fact, fs, self.freshness)
+            return digest(repr(fact), json.dumps(shown, sort_keys=True), *marks)
         if kind == "series":
             series = fs.series.get(key)
             if series is None:

@@ -50,6 +50,7 @@ from khub.render.content import CONTENT_DIR, prepare_template
 from khub.render.display import format_pair
 from khub.render.elements import (
     FORMATS,
+    VALUE_FORMATS,
     Freshness,
     fact_element,
     footnote,
@@ -314,8 +315,10 @@ class _Helpers:
             )
         self.r.limits.check_decimals(decimals)
 
-    def _element(self, fact: Fact, text: str) -> str:
-        return fact_element(fact, text, self.page, self.r.factset, self.r.freshness)
+    def _element(self, fact: Fact, text: str, fmt: str = "value") -> str:
+        return fact_element(
+            fact, text, self.page, self.r.factset, self.r.freshness, labelled=fmt in VALUE_FORMATS
+        )
 
     def fact(
         self, fid: str, fmt: str = "value", decimals: int | None = None, cite: bool = False
@@ -331,7 +334,7 @@ class _Helpers:
             raise TemplateUseError(
                 f"{fact.id}: {exc}", "fmt id/tier/name is for licences"
             ) from None
-        out = self._element(fact, text)
+        out = self._element(fact, text, fmt)
         if cite:
             out += str(self._cite_fact(fact))
         return Markup(out)  # noqa: S704 - every piece is escaped by elements

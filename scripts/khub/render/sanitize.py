@@ -10,9 +10,11 @@ What survives is what khub's own helpers and the enabled Markdown extensions emi
 and tables, admonitions, details, footnotes, heading permalinks, code, fact elements, the
 calculator forms and the inline SVG charts. What goes: every other element (script, style,
 iframe, object, embed, meta, link, base, template, button, textarea, MathML, SVG animation
-and foreignObject...), every event handler and every attribute not listed, any URL whose
-scheme is not http, https or mailto (javascript:, data:, vbscript:...), images from another
-host, inline styles beyond table alignment and SVG paint, and CSS url() that leaves the page.
+and foreignObject...), every event handler and every attribute not listed (a fact link's
+popover data only on links, in khub's shape: a status, ISO dates, a day count), any URL
+whose scheme is not http, https or mailto (javascript:, data:, vbscript:...), images from
+another host, inline styles beyond table alignment and SVG paint, and CSS url() that leaves
+the page.
 """
 
 from __future__ import annotations
@@ -69,8 +71,24 @@ KHUB_DATA = frozenset(
         "data-out",
         "data-work",
         "data-var",
+        "data-search-exclude",  # the theme's search leaves the element out (labels, badges)
     }
 )
+# What a fact link tells the popover script (khub.render.elements.popover_data); only on <a>,
+# and only in the shape khub writes them, so a module cannot make a popover say more.
+FACT_DATA = frozenset(
+    {
+        "data-status",
+        "data-as-of",
+        "data-verified",
+        "data-source",
+        "data-formula",
+        "data-stale-after",
+        "data-failing-since",
+    }
+)
+FACT_STATUSES = frozenset({"official", "vendor-reported", "independent", "estimate", "derived"})
+MAX_FACT_TEXT = 1000
 GLOBAL_ATTRIBUTES = KHUB_DATA | {
     "class",
     "id",
@@ -89,7 +107,7 @@ _SVG_PAINT = {"style", "fill", "stroke", "stroke-width", "opacity", "transform",
 _SVG_SHAPE = _SVG_PAINT | {"x", "y", "width", "height"}
 ATTRIBUTES: dict[str, set[str]] = {
     "*": set(GLOBAL_ATTRIBUTES),
-    "a": {"href"},
+    "a": {"href", *FACT_DATA},
     "img": {"src", "alt", "width", "height", "loading"},
     "blockquote": {"cite"},
     "q": {"cite"},
@@ -144,6 +162,8 @@ _LOCAL_REF = re.compile(r"""^(['"]?)#[\w.:-]+\1\s*$""")
 _LOCAL_JSON = re.compile(r"^(?!//)[\w./-]+\.json$")  # no scheme, no //host: this site
 _HAS_SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _PAINTED = frozenset({"style", "fill", "stroke", "clip-path"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAYS = re.compile(r"^[1-9]\d{0,5}$")
 
 
 def _local_css(value: str) -> bool:
@@ -177,11 +197,26 @@ def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if _relative(value) else None
     if attribute == "data-khub-src":
         return value if _LOCAL_JSON.match(value) else None
+    if attribute in FACT_DATA:
+        return _fact_data(attribute, value)
+    if attribute == "data-search-exclude":
+        return ""
     if attribute == "type" and tag == "input":
         return value if value.lower() == "text" else None
     if attribute == "autocomplete":
         return value if value.lower() == "off" else None
     return value
+
+
+def _fact_data(attribute: str, value: str) -> str | None:
+    """Return a fact link's data attribute when it has the shape khub writes; else None."""
+    if attribute == "data-status":
+        return value if value in FACT_STATUSES else None
+    if attribute in ("data-as-of", "data-verified", "data-failing-since"):
+        return value if _ISO_DATE.match(value) else None
+    if attribute == "data-stale-after":
+        return value if _DAYS.match(value) else None
+    return value if len(value) <= MAX_FACT_TEXT else None
 
 
 CLEANER = nh3.Cleaner(

@@ -20,6 +20,7 @@ from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
+from khub.render.freshness import module_lead
 from khub.render.manifest import (
     ASSETS_DIR,
     Fingerprints,
@@ -86,7 +87,11 @@ def generate(
         raise DataError(problems)
     edition = latest_edition(root)
     infos = [_info(m, renders[m.id], edition) for m in modules]
-    files = _module_files(modules, renders, module_preamble)
+    leads = {
+        i.source.id: module_lead(factset, freshness, i.facts, i.edition, f"{i.source.id}.md")
+        for i in infos
+    }
+    files = _module_files(modules, renders, module_preamble, leads)
     files.update(site_pages(factset, infos, settings, freshness, edition))
     files.update(read_assets(root, templates))
     _add_extra(files, extra_files, factset)
@@ -142,21 +147,25 @@ def _info(module: ModuleSource, rendered: Rendered, edition: str) -> ModuleInfo:
 
 
 def _module_files(
-    modules: list[ModuleSource], renders: dict[str, Rendered], preamble: Preamble | None
+    modules: list[ModuleSource],
+    renders: dict[str, Rendered],
+    preamble: Preamble | None,
+    leads: Mapping[str, str],
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for module in modules:
         rendered = renders[module.id]
         top = preamble(module.id, frozenset(rendered.usage.facts)) if preamble else ""
-        files[f"{module.id}.md"] = module_page(module, rendered.body, top).encode("utf-8")
+        page = module_page(module, rendered.body, top, leads.get(module.id, ""))
+        files[f"{module.id}.md"] = page.encode("utf-8")
     return files
 
 
-def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
-    """Return a module page: front matter, title, the preamble, then the rendered body."""
+def module_page(module: ModuleSource, body: str, preamble: str = "", lead: str = "") -> str:
+    """Return a module page: front matter, title, the lead (freshness), preamble, body."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
-    parts = [head, preamble.strip("\n"), body.strip("\n")]
+    parts = [head, lead.strip("\n"), preamble.strip("\n"), body.strip("\n")]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
