@@ -1,4 +1,4 @@
-"""Build the site with mkdocs from a staging copy of build/docs, swap both in; serve a preview.
+"""Build the site with mkdocs from a staging copy of build/docs, then swap both in.
 
 `khub build` generates into build/.khub-stage-*/docs (a copy of build/docs brought up to
 date), runs `mkdocs build --strict` from there into build/.khub-stage-*/site, and only when
@@ -14,16 +14,13 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from khub.disk.atomic import TEMP_SUFFIX
 from khub.disk.paths import contained_file, safe_output_path
 from khub.errors import KhubError
 from khub.render.sanitize import require_enabled
@@ -33,9 +30,9 @@ from khub.site.generate import BUILD_DOCS
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
-WATCHED = ("content", "data", "templates")
 STAGE_PREFIX = ".khub-stage-"
 UNCHANGED = "build/ and site/ are as they were"
+CACHE_LINE = "khub page cache:"
 
 T = TypeVar("T")
 _LEVEL = re.compile(r"(WARNING|ERROR)\s*-\s+(.*)")
@@ -61,6 +58,7 @@ class Outcome(Generic[T]):
 
     result: T | None  # None: nothing was generated, the sources were those of the last build
     rebuilt: bool
+    pages: str = ""  # what the page cache did, in words ("" when the builder did not run)
 
 
 def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") -> Outcome[T]:
@@ -84,7 +82,10 @@ def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") 
             if stamp.is_current(root, inputs, site):
                 stamp.record(root, inputs, site, sources, docs)  # next time, skip generate too
                 return Outcome(result, rebuilt=False)
-            run_mkdocs(root, stage / "site", docs_dir=stage / "docs", unchanged=UNCHANGED)
+            previous = site if site.is_dir() and not site.is_symlink() else None
+            output = run_mkdocs(
+                root, stage / "site", docs_dir=stage / "docs", previous_site=previous
+            )
         except Interrupted as exc:
             raise Interrupted(exc.signum, UNCHANGED) from None
         with stop_signals_deferred():  # both folders move, or neither
@@ -92,7 +93,15 @@ def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") 
             _swap(stage / "docs", docs, stage / "old-docs")
             _swap(stage / "site", site, stage / "old-site")
         stamp.record(root, inputs, site, sources, docs)
-    return Outcome(result, rebuilt=True)
+    return Outcome(result, rebuilt=True, pages=_cache_summary(output))
+
+
+def _cache_summary(output: str) -> str:
+    """Return the page cache's summary line from the builder's output ("" if none)."""
+    for line in output.splitlines():
+        if CACHE_LINE in line:
+            return line.split(CACHE_LINE, 1)[1].strip()
+    return ""
 
 
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
@@ -110,13 +119,24 @@ def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
 
 
 def run_mkdocs(
-    root: Path, site_dir: Path, *, docs_dir: Path | None = None, unchanged: str = UNCHANGED
-) -> None:
-    """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError."""
+    root: Path,
+    site_dir: Path,
+    *,
+    docs_dir: Path | None = None,
+    unchanged: str = UNCHANGED,
+    previous_site: Path | None = None,
+) -> str:
+    """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError.
+
+    With docs_dir (a `khub build`), the builder uses khub's page cache and takes the output
+    of unchanged pages from previous_site (khub.site.incremental). Returns its output.
+    """
     argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", CONFIG]
     argv += ["--site-dir", str(site_dir.resolve())]
     if docs_dir is not None:
-        argv += ["--docs-dir", str(docs_dir.resolve())]
+        argv += ["--docs-dir", str(docs_dir.resolve()), "--page-cache"]
+    if previous_site is not None:
+        argv += ["--previous-site", str(previous_site.resolve())]
     with tempfile.TemporaryFile() as output:
         child = start(argv, cwd=root, env=build_env(), output=output)
         try:
@@ -130,6 +150,7 @@ def run_mkdocs(
             text = text.replace(str(docs_dir.resolve()), BUILD_DOCS)
         lines = locate(problem_lines(text), root)
         raise BuildError(f"mkdocs build --strict failed; {unchanged}:\n" + "\n".join(lines))
+    return text
 
 
 def problem_lines(output: str) -> list[str]:
@@ -232,55 +253,3 @@ def _swap(new: Path, target: Path, old: Path) -> None:
         if old.exists():
             old.rename(target)  # put the previous one back
         raise
-
-
-class Debouncer:
-    """Run an action once a burst of events has been quiet for a while."""
-
-    def __init__(self, action: Callable[[], None], delay: float = 0.3) -> None:
-        self.action = action
-        self.delay = delay
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-
-    def trigger(self) -> None:
-        """Restart the quiet-period timer."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.delay, self.action)
-            self._timer.daemon = True
-            self._timer.start()
-
-
-def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
-    """Call on_change after edits under content/, data/ and templates/; return a stopper."""
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers import Observer
-
-    debouncer = Debouncer(on_change)
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            if not str(event.src_path).endswith((TEMP_SUFFIX, "~", ".swp")):
-                debouncer.trigger()
-
-    observer = Observer()
-    for name in WATCHED:
-        folder = root / name
-        if folder.is_dir():
-            observer.schedule(Handler(), str(folder), recursive=True)
-    observer.start()
-
-    def stop() -> None:
-        observer.stop()
-        observer.join()
-
-    return stop
-
-
-def mkdocs_serve(root: Path, dev_addr: str) -> subprocess.Popen[bytes]:
-    """Start `mkdocs serve` (in its own process group), which reloads when build/docs changes."""
-    require_enabled(root)
-    argv = [sys.executable, "-m", "khub.site.runner", "serve", "--config", CONFIG]
-    return start([*argv, "--dev-addr", dev_addr], cwd=root, env=build_env())

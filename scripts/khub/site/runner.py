@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from khub.site.children import die_with_parent
+from khub.site.incremental import PageCache, install, page_cache
 from khub.site.search import add_fact_entries
 
 
@@ -28,13 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--config", required=True)
     build.add_argument("--docs-dir")
     build.add_argument("--site-dir", required=True)
+    build.add_argument("--previous-site", help="reuse unchanged pages' output from this site")
+    build.add_argument("--page-cache", action="store_true", help="use khub's page cache")
     serve = commands.add_parser("serve")
     serve.add_argument("--config", required=True)
     serve.add_argument("--dev-addr", required=True)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args.config, args.dev_addr)
-    return _build(args.config, args.docs_dir, args.site_dir)
+    cache = page_cache(Path(), Path(args.previous_site) if args.previous_site else None)
+    return _build(args.config, args.docs_dir, args.site_dir, cache if args.page_cache else None)
 
 
 def _use_properdocs() -> None:
@@ -42,8 +46,14 @@ def _use_properdocs() -> None:
     import properdocs.replacement  # noqa: F401 - importing it installs the alias
 
 
-def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
-    """Build strictly with ProperDocs; print its messages as its command line does."""
+def _build(
+    config_file: str, docs_dir: str | None, site_dir: str, cache: PageCache | None = None
+) -> int:
+    """Build strictly with ProperDocs; print its messages as its command line does.
+
+    With a page cache, pages whose source and context are unchanged are not converted or
+    rendered again (khub.site.incremental); the cache is written only when the build succeeded.
+    """
     _use_properdocs()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -56,13 +66,19 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
     try:
         config = load_config(config_file=config_file, **overrides)
         config.plugins.on_startup(command="build", dirty=False)
+        undo = install(cache, Path()) if cache is not None else None
         try:
             build(config)
             add_fact_entries(
                 Path(config["docs_dir"]), Path(config["site_dir"]), config["use_directory_urls"]
             )
         finally:
+            if undo is not None:
+                undo()
             config.plugins.on_shutdown()
+        if cache is not None:
+            cache.save()
+            print(f"INFO    -  khub page cache: {cache.stats.summary()}", flush=True)
     except Abort as exc:
         print(exc.format_message(), flush=True)  # "Aborted with 1 warnings in strict mode!"
         return 1
