@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class PageCache:
     _entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry
     _fresh: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry to write
     _nav: str = ""
+    _previous: set[str] | None = None  # the previous site's regular files, found on first use
 
     def entry_path(self, key: str) -> Path:
         """Return the file of the entry with this key."""
@@ -256,10 +258,10 @@ class PageCache:
             "links": links,
         }
 
-    def set_nav(self, nav: Any, pages: Iterable[Any]) -> None:
+    def set_nav(self, nav: Any, doc_files: Iterable[Any]) -> None:
         """Fix this build's navigation digest (once every page has its title and meta)."""
         if not self._nav:
-            self._nav = nav_digest(nav, pages)
+            self._nav = nav_digest(nav, [f.page for f in doc_files if f.page is not None])
 
     def copy_output(self, page: Any, search: list[dict[str, Any]]) -> bool:
         """Put the page's previous output in place and its search entries; False on a miss."""
@@ -281,12 +283,11 @@ class PageCache:
 
     def _previous_file(self, dest_uri: str) -> Path | None:
         """Return the previous site's regular file at dest_uri, never a path out of it."""
-        assert self.previous_site is not None
-        base = self.previous_site.resolve()
-        path = (base / dest_uri).resolve()
-        if not path.is_relative_to(base) or not path.is_file() or path.is_symlink():
+        if self._previous is None:
+            self._previous = _regular_files(self.previous_site) if self.previous_site else set()
+        if dest_uri not in self._previous or self.previous_site is None:
             return None
-        return path
+        return self.previous_site / dest_uri
 
     def rendered(self, page: Any, search: list[dict[str, Any]]) -> None:
         """Note the output and search entries of a page the theme just rendered."""
@@ -327,6 +328,25 @@ class PageCache:
                     path.unlink()
 
 
+def _regular_files(folder: Path) -> set[str]:
+    """Return the paths (relative, with /) of folder's regular files; symlinks are skipped."""
+    found: set[str] = set()
+    if folder.is_symlink() or not folder.is_dir():
+        return found
+    stack = [("", str(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(prefix + entry.name)
+    return found
+
+
 def install(cache: PageCache, root: Path) -> Callable[[], None]:
     """Wrap the builder's page passes with the cache; return the function that undoes it."""
     from mkdocs.commands import build as builder
@@ -353,7 +373,7 @@ def install(cache: PageCache, root: Path) -> Callable[[], None]:
         dirty: bool = False,
         excluded: bool = False,
     ) -> None:
-        cache.set_nav(nav, [f.page for f in doc_files if f.page is not None])
+        cache.set_nav(nav, doc_files)
         entries = _search_entries(config)
         if not excluded and cache.copy_output(page, entries):
             return
