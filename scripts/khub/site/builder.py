@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from khub.site.generate import BUILD_DOCS
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
 STAGE_PREFIX = ".khub-stage-"
+TRASH_PREFIX = ".khub-old-"
 UNCHANGED = "build/ and site/ are as they were"
 CACHE_LINE = "khub page cache:"
 
@@ -194,7 +196,12 @@ def _line_of(source: Path, link: str) -> int:
 
 @contextlib.contextmanager
 def _stage(parent: Path) -> Iterator[Path]:
-    """Yield a fresh staging folder in parent; remove it, and parent if it was made for it."""
+    """Yield a fresh staging folder in parent; remove it, and parent if it was made for it.
+
+    A staging folder that holds a replaced build/docs and site/ (thousands of files) is
+    renamed out of the way and removed by a detached process, so `khub build` does not wait
+    for it; should that process not finish, the next build's sweep removes the folder.
+    """
     made = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
     _sweep(parent)
@@ -202,16 +209,37 @@ def _stage(parent: Path) -> Iterator[Path]:
     try:
         yield stage
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if (stage / "old-site").is_dir() or (stage / "old-docs").is_dir():
+            _discard(stage)
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
         if made:
             with contextlib.suppress(OSError):
                 parent.rmdir()  # only if nothing else landed there
 
 
+def _discard(stage: Path) -> None:
+    """Remove a staging folder in the background (in the foreground if that cannot start)."""
+    trash = stage.with_name(f"{TRASH_PREFIX}{stage.name.removeprefix(STAGE_PREFIX)}")
+    try:
+        stage.rename(trash)
+        code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(trash)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        shutil.rmtree(trash if trash.exists() else stage, ignore_errors=True)
+
+
 def _sweep(parent: Path) -> None:
-    """Remove staging folders left by a khub that was SIGKILLed (its pid is in the name)."""
-    for stage in parent.glob(f"{STAGE_PREFIX}*-*"):
-        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+    """Remove staging folders of a khub that died (SIGKILL; its pid is in the name)."""
+    for stage in [*parent.glob(f"{STAGE_PREFIX}*-*"), *parent.glob(f"{TRASH_PREFIX}*-*")]:
+        prefix = TRASH_PREFIX if stage.name.startswith(TRASH_PREFIX) else STAGE_PREFIX
+        pid = stage.name.removeprefix(prefix).split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)) and not stage.is_symlink():
             shutil.rmtree(stage, ignore_errors=True)
 
@@ -227,7 +255,11 @@ def _alive(pid: int) -> bool:
 
 
 def _copy_files(source: Path, dest: Path) -> None:
-    """Copy the regular files of source (if any) to dest; symlinks are not followed or kept."""
+    """Link (or copy) the regular files of source to dest; symlinks are not followed or kept.
+
+    A hard link is safe here: generate replaces a file by renaming a new one over it and
+    never writes into one, so the files under source keep their bytes whatever the build does.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     if not source.is_dir() or source.is_symlink():
         return
@@ -240,7 +272,10 @@ def _copy_files(source: Path, dest: Path) -> None:
                 continue
             target = dest / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
 
 
 def _swap(new: Path, target: Path, old: Path) -> None:

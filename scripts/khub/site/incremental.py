@@ -276,7 +276,10 @@ class PageCache:
             return False
         dest = Path(page.file.abs_dest_path)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
+        try:
+            os.link(old, dest)  # the builder writes its pages as new files, never into one
+        except OSError:
+            dest.write_bytes(data)
         search.extend(entry["search"])
         self.stats.copied += 1
         return True
