@@ -1,9 +1,10 @@
-"""The MkDocs child of `khub build` and `khub serve`: `python -m khub.site.runner build|serve ...`.
+"""The MkDocs child of `khub build` and `khub serve`: `python -m khub.site.runner build ...`.
 
-It first arranges to die with khub (khub.site.children.die_with_parent), then runs MkDocs.
-`build` is `mkdocs build --strict` with two things the MkDocs command line cannot say:
-the folder to read (khub builds from a staging copy of build/docs, so a failed build
-leaves build/docs as it was) and the folder to write. `serve` is `mkdocs serve` unchanged.
+It first arranges to die with khub (khub.site.children.die_with_parent), then runs MkDocs
+(ProperDocs). `build` is `mkdocs build --strict` with what the MkDocs command line cannot
+say: the folder to read (khub builds from a staging copy of build/docs, so a failed build
+leaves build/docs as it was), the folder to write, and khub's page cache with the previous
+site to take unchanged pages from (khub.site.incremental).
 """
 
 from __future__ import annotations
@@ -31,12 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--site-dir", required=True)
     build.add_argument("--previous-site", help="reuse unchanged pages' output from this site")
     build.add_argument("--page-cache", action="store_true", help="use khub's page cache")
-    serve = commands.add_parser("serve")
-    serve.add_argument("--config", required=True)
-    serve.add_argument("--dev-addr", required=True)
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        return _serve(args.config, args.dev_addr)
     cache = page_cache(Path(), Path(args.previous_site) if args.previous_site else None)
     return _build(args.config, args.docs_dir, args.site_dir, cache if args.page_cache else None)
 
@@ -85,20 +81,6 @@ def _build(
     except MkDocsException as exc:
         print(f"ERROR   -  {exc.format_message()}", flush=True)
         return 1
-    return 0
-
-
-def _serve(config_file: str, dev_addr: str) -> int:
-    _use_properdocs()
-    from mkdocs.__main__ import cli
-
-    argv = ["serve", "-f", config_file, "--dev-addr", dev_addr, "--livereload"]
-    try:
-        cli.main(args=argv, prog_name="mkdocs", standalone_mode=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    except KeyboardInterrupt:
-        return 0
     return 0
 
 
