@@ -219,19 +219,20 @@ def _stage(parent: Path) -> Iterator[Path]:
 
 
 def _discard(stage: Path) -> None:
-    """Remove a staging folder in the background (in the foreground if that cannot start)."""
+    """Remove a staging folder in the background (in the foreground if that cannot start).
+
+    The remover is started through a shell that exits at once, so it leaves no child to
+    reap and outlives khub; the next build's sweep removes whatever it did not.
+    """
     trash = stage.with_name(f"{TRASH_PREFIX}{stage.name.removeprefix(STAGE_PREFIX)}")
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    script = '"$0" -c "$1" "$2" </dev/null >/dev/null 2>&1 &'
     try:
         stage.rename(trash)
-        code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(trash)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        subprocess.run(
+            ["/bin/sh", "-c", script, sys.executable, code, str(trash)], check=True, timeout=30
         )
-    except OSError:
+    except (OSError, subprocess.SubprocessError):
         shutil.rmtree(trash if trash.exists() else stage, ignore_errors=True)
 
 
