@@ -119,3 +119,15 @@ def test_a_warning_is_not_hidden_by_the_cache(hub: Path) -> None:
         proc = run_khub(hub, "build", today=TODAY.isoformat())
         assert proc.returncode == 1
         assert "contains a link 'gone.md'" in proc.stderr
+
+
+def test_a_restored_page_still_has_its_links_checked(hub: Path) -> None:
+    alpha, beta = hub / "content" / "alpha.md", hub / "content" / "beta.md"
+    alpha.write_text(alpha.read_text("utf-8") + "\n## Scores in detail\n\nMore.\n", "utf-8")
+    beta.write_text(beta.read_text("utf-8") + "\nSee [the scores](alpha.md#scores-in-detail).\n")
+    assert _build(hub)[0] == 2  # both pages converted; beta's link checked and cached
+    replace_once(alpha, "## Scores in detail", "## Scores at length")
+    proc = run_khub(hub, "build", today=TODAY.isoformat())
+    assert proc.returncode == 1, proc.stderr  # beta is unchanged and restored, yet checked
+    assert "contains a link 'alpha.md#scores-in-detail'" in proc.stderr
+    assert "does not contain an anchor '#scores-in-detail'" in proc.stderr
