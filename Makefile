@@ -28,8 +28,10 @@ venv: $(STAMP)
 site: $(STAMP)
 	$(BIN)/khub build
 
+DEV_ADDR ?= 127.0.0.1:8000
+
 serve: $(STAMP)
-	$(BIN)/khub serve
+	$(BIN)/khub serve --dev-addr $(DEV_ADDR)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

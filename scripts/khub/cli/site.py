@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
 from khub.render.sandbox import Helper
 from khub.render.sanitize import require_enabled
-from khub.site.builder import SITE_DIR, build_site, mkdocs_serve, watch
-from khub.site.children import Interrupted, stop, stop_signals_raise
+from khub.site.builder import SITE_DIR, build_site
+from khub.site.children import Interrupted, stop_signals_raise
 from khub.site.generate import BUILD_DOCS, GenerateResult
 from khub.site.generate import generate as generate_docs
 
@@ -92,22 +93,29 @@ def build(today: str | None) -> None:
     Pages are generated into a staging copy of build/docs and the site is built from it;
     only when both succeed do they replace build/docs/ and site/, so a failed or stopped
     build (an error, Ctrl-C, SIGTERM, SIGHUP) leaves both as they were. MkDocs runs in a
-    child process that khub ends with itself. A warning about a module page names the line
-    of content/MODULE.md it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for
-    byte-identical builds. Refuses to start when mkdocs.yml does not enable khub.render.sanitize,
-    the HTML sanitiser.
+    child process that khub ends with itself. Pages whose source and build context are
+    unchanged since a build are taken from khub's page cache; the result is the site a
+    clean build makes. A warning about a module page names the line of content/MODULE.md
+    it comes from. Pin SOURCE_DATE_EPOCH and KHUB_TODAY for byte-identical builds. Refuses
+    to start when mkdocs.yml does not enable khub.render.sanitize, the HTML sanitiser.
     """
     require_enabled(Path())
     safe_output_path(Path(), SITE_DIR, ".")  # refuse a planted site/ symlink before writing
-    root, when = Path(), _date(today)
     with stop_signals_raise():
-        day = (when or today_default()).isoformat()
-        outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out), day)
+        _build_once(Path(), _date(today))
+
+
+def _build_once(root: Path, when: dt.date | None) -> None:
+    """Run one `khub build` and say what it did."""
+    day = (when or today_default()).isoformat()
+    outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out), day)
     if outcome.result is None:
         click.echo(f"{BUILD_DOCS} is up to date: no source changed since the last build", err=True)
     else:
         click.echo(_summary(replace(outcome.result, out_dir=Path(BUILD_DOCS))), err=True)
     if outcome.rebuilt:
+        if outcome.pages:
+            click.echo(f"pages: {outcome.pages}", err=True)
         click.echo(f"built {SITE_DIR}", err=True)
     else:
         click.echo(f"{SITE_DIR} is up to date: nothing changed since the last build", err=True)
@@ -117,34 +125,52 @@ def build(today: str | None) -> None:
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve.")
 @click.option("--today", help=_TODAY_HELP)
 def serve(dev_addr: str, today: str | None) -> None:
-    """Serve a live preview that regenerates on edits to content/, data/ and templates/.
+    """Serve site/ as a live preview, rebuilt once per edit of content/, data/, templates/.
 
-    Stops, with the mkdocs child it starts, on Ctrl-C, SIGTERM or SIGHUP.
+    Builds like `khub build` (unchanged pages come from the page cache), then waits without
+    using the processor until a source's bytes change; a failed rebuild prints its problems
+    and keeps serving the last good site. Reload the page in the browser to see a change.
+    Stops, with any build it runs, on Ctrl-C, SIGTERM or SIGHUP.
     """
-    root = Path()
-    when = _date(today)
-    require_enabled(root)
-    run_generate(root, when)
+    from khub.site.preview import Preview, Watcher, bind, serve_in_background
 
-    def regenerate() -> None:
+    root, when = Path(), _date(today)
+    require_enabled(root)
+    site = safe_output_path(root, SITE_DIR, ".")
+    server = bind(dev_addr, site.resolve())  # a taken port: one line, before any build
+    day = (when or today_default()).isoformat()
+
+    def rebuild() -> bool:
         try:
-            click.echo(_summary(run_generate(root, when)), err=True)
+            _build_once(root, when)
         except DataError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
+            return False
+        except Interrupted:
+            raise
         except KhubError as exc:
             click.echo(f"error: {exc}", err=True)
+            return False
+        return True
 
+    watcher = Watcher(root)
+    preview = Preview(root, rebuild, lambda line: click.echo(line, err=True), day, watcher)
     with stop_signals_raise():
-        stop_watching = watch(root, regenerate)
-        server = mkdocs_serve(root, dev_addr)
+        stop_watching = watcher.start()  # before the first build: an edit during it counts
+        stop_serving: Callable[[], None] | None = None
         try:
-            code = server.wait()
+            if not rebuild() and not site.is_dir():
+                raise KhubError("the first build failed; fix the problems above and start again")
+            preview.mark_built()
+            stop_serving = serve_in_background(server)
+            click.echo(f"khub serve: serving {SITE_DIR}/ at http://{dev_addr}/", err=True)
+            preview.run()
         except Interrupted as exc:
             click.echo(f"{exc}: preview ended", err=True)
-            return
         finally:
             stop_watching()
-            stop(server)
-    if code != 0:
-        raise KhubError(f"mkdocs serve exited with {code}")
+            if stop_serving is not None:
+                stop_serving()
+            else:
+                server.server_close()

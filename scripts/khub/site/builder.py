@@ -1,4 +1,4 @@
-"""Build the site with mkdocs from a staging copy of build/docs, swap both in; serve a preview.
+"""Build the site with mkdocs from a staging copy of build/docs, then swap both in.
 
 `khub build` generates into build/.khub-stage-*/docs (a copy of build/docs brought up to
 date), runs `mkdocs build --strict` from there into build/.khub-stage-*/site, and only when
@@ -17,13 +17,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from khub.disk.atomic import TEMP_SUFFIX
 from khub.disk.paths import contained_file, safe_output_path
 from khub.errors import KhubError
 from khub.render.sanitize import require_enabled
@@ -33,9 +31,10 @@ from khub.site.generate import BUILD_DOCS
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
-WATCHED = ("content", "data", "templates")
 STAGE_PREFIX = ".khub-stage-"
+TRASH_PREFIX = ".khub-old-"
 UNCHANGED = "build/ and site/ are as they were"
+CACHE_LINE = "khub page cache:"
 
 T = TypeVar("T")
 _LEVEL = re.compile(r"(WARNING|ERROR)\s*-\s+(.*)")
@@ -61,6 +60,7 @@ class Outcome(Generic[T]):
 
     result: T | None  # None: nothing was generated, the sources were those of the last build
     rebuilt: bool
+    pages: str = ""  # what the page cache did, in words ("" when the builder did not run)
 
 
 def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") -> Outcome[T]:
@@ -84,7 +84,10 @@ def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") 
             if stamp.is_current(root, inputs, site):
                 stamp.record(root, inputs, site, sources, docs)  # next time, skip generate too
                 return Outcome(result, rebuilt=False)
-            run_mkdocs(root, stage / "site", docs_dir=stage / "docs", unchanged=UNCHANGED)
+            previous = site if site.is_dir() and not site.is_symlink() else None
+            output = run_mkdocs(
+                root, stage / "site", docs_dir=stage / "docs", previous_site=previous
+            )
         except Interrupted as exc:
             raise Interrupted(exc.signum, UNCHANGED) from None
         with stop_signals_deferred():  # both folders move, or neither
@@ -92,7 +95,15 @@ def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") 
             _swap(stage / "docs", docs, stage / "old-docs")
             _swap(stage / "site", site, stage / "old-site")
         stamp.record(root, inputs, site, sources, docs)
-    return Outcome(result, rebuilt=True)
+    return Outcome(result, rebuilt=True, pages=_cache_summary(output))
+
+
+def _cache_summary(output: str) -> str:
+    """Return the page cache's summary line from the builder's output ("" if none)."""
+    for line in output.splitlines():
+        if CACHE_LINE in line:
+            return line.split(CACHE_LINE, 1)[1].strip()
+    return ""
 
 
 def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
@@ -110,13 +121,24 @@ def mkdocs_build(root: Path, site_dir: Path | None = None) -> Path:
 
 
 def run_mkdocs(
-    root: Path, site_dir: Path, *, docs_dir: Path | None = None, unchanged: str = UNCHANGED
-) -> None:
-    """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError."""
+    root: Path,
+    site_dir: Path,
+    *,
+    docs_dir: Path | None = None,
+    unchanged: str = UNCHANGED,
+    previous_site: Path | None = None,
+) -> str:
+    """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError.
+
+    With docs_dir (a `khub build`), the builder uses khub's page cache and takes the output
+    of unchanged pages from previous_site (khub.site.incremental). Returns its output.
+    """
     argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", CONFIG]
     argv += ["--site-dir", str(site_dir.resolve())]
     if docs_dir is not None:
-        argv += ["--docs-dir", str(docs_dir.resolve())]
+        argv += ["--docs-dir", str(docs_dir.resolve()), "--page-cache"]
+    if previous_site is not None:
+        argv += ["--previous-site", str(previous_site.resolve())]
     with tempfile.TemporaryFile() as output:
         child = start(argv, cwd=root, env=build_env(), output=output)
         try:
@@ -130,6 +152,7 @@ def run_mkdocs(
             text = text.replace(str(docs_dir.resolve()), BUILD_DOCS)
         lines = locate(problem_lines(text), root)
         raise BuildError(f"mkdocs build --strict failed; {unchanged}:\n" + "\n".join(lines))
+    return text
 
 
 def problem_lines(output: str) -> list[str]:
@@ -173,7 +196,12 @@ def _line_of(source: Path, link: str) -> int:
 
 @contextlib.contextmanager
 def _stage(parent: Path) -> Iterator[Path]:
-    """Yield a fresh staging folder in parent; remove it, and parent if it was made for it."""
+    """Yield a fresh staging folder in parent; remove it, and parent if it was made for it.
+
+    A staging folder that holds a replaced build/docs and site/ (thousands of files) is
+    renamed out of the way and removed by a detached process, so `khub build` does not wait
+    for it; should that process not finish, the next build's sweep removes the folder.
+    """
     made = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
     _sweep(parent)
@@ -181,16 +209,38 @@ def _stage(parent: Path) -> Iterator[Path]:
     try:
         yield stage
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if (stage / "old-site").is_dir() or (stage / "old-docs").is_dir():
+            _discard(stage)
+        else:
+            shutil.rmtree(stage, ignore_errors=True)
         if made:
             with contextlib.suppress(OSError):
                 parent.rmdir()  # only if nothing else landed there
 
 
+def _discard(stage: Path) -> None:
+    """Remove a staging folder in the background (in the foreground if that cannot start).
+
+    The remover is started through a shell that exits at once, so it leaves no child to
+    reap and outlives khub; the next build's sweep removes whatever it did not.
+    """
+    trash = stage.with_name(f"{TRASH_PREFIX}{stage.name.removeprefix(STAGE_PREFIX)}")
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    script = '"$0" -c "$1" "$2" </dev/null >/dev/null 2>&1 &'
+    try:
+        stage.rename(trash)
+        subprocess.run(
+            ["/bin/sh", "-c", script, sys.executable, code, str(trash)], check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        shutil.rmtree(trash if trash.exists() else stage, ignore_errors=True)
+
+
 def _sweep(parent: Path) -> None:
-    """Remove staging folders left by a khub that was SIGKILLed (its pid is in the name)."""
-    for stage in parent.glob(f"{STAGE_PREFIX}*-*"):
-        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+    """Remove staging folders of a khub that died (SIGKILL; its pid is in the name)."""
+    for stage in [*parent.glob(f"{STAGE_PREFIX}*-*"), *parent.glob(f"{TRASH_PREFIX}*-*")]:
+        prefix = TRASH_PREFIX if stage.name.startswith(TRASH_PREFIX) else STAGE_PREFIX
+        pid = stage.name.removeprefix(prefix).split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)) and not stage.is_symlink():
             shutil.rmtree(stage, ignore_errors=True)
 
@@ -206,7 +256,11 @@ def _alive(pid: int) -> bool:
 
 
 def _copy_files(source: Path, dest: Path) -> None:
-    """Copy the regular files of source (if any) to dest; symlinks are not followed or kept."""
+    """Link (or copy) the regular files of source to dest; symlinks are not followed or kept.
+
+    A hard link is safe here: generate replaces a file by renaming a new one over it and
+    never writes into one, so the files under source keep their bytes whatever the build does.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     if not source.is_dir() or source.is_symlink():
         return
@@ -219,7 +273,10 @@ def _copy_files(source: Path, dest: Path) -> None:
                 continue
             target = dest / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
 
 
 def _swap(new: Path, target: Path, old: Path) -> None:
@@ -232,55 +289,3 @@ def _swap(new: Path, target: Path, old: Path) -> None:
         if old.exists():
             old.rename(target)  # put the previous one back
         raise
-
-
-class Debouncer:
-    """Run an action once a burst of events has been quiet for a while."""
-
-    def __init__(self, action: Callable[[], None], delay: float = 0.3) -> None:
-        self.action = action
-        self.delay = delay
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-
-    def trigger(self) -> None:
-        """Restart the quiet-period timer."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.delay, self.action)
-            self._timer.daemon = True
-            self._timer.start()
-
-
-def watch(root: Path, on_change: Callable[[], None]) -> Callable[[], None]:
-    """Call on_change after edits under content/, data/ and templates/; return a stopper."""
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers import Observer
-
-    debouncer = Debouncer(on_change)
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            if not str(event.src_path).endswith((TEMP_SUFFIX, "~", ".swp")):
-                debouncer.trigger()
-
-    observer = Observer()
-    for name in WATCHED:
-        folder = root / name
-        if folder.is_dir():
-            observer.schedule(Handler(), str(folder), recursive=True)
-    observer.start()
-
-    def stop() -> None:
-        observer.stop()
-        observer.join()
-
-    return stop
-
-
-def mkdocs_serve(root: Path, dev_addr: str) -> subprocess.Popen[bytes]:
-    """Start `mkdocs serve` (in its own process group), which reloads when build/docs changes."""
-    require_enabled(root)
-    argv = [sys.executable, "-m", "khub.site.runner", "serve", "--config", CONFIG]
-    return start([*argv, "--dev-addr", dev_addr], cwd=root, env=build_env())

@@ -1,9 +1,10 @@
-"""The MkDocs child of `khub build` and `khub serve`: `python -m khub.site.runner build|serve ...`.
+"""The MkDocs child of `khub build` and `khub serve`: `python -m khub.site.runner build ...`.
 
-It first arranges to die with khub (khub.site.children.die_with_parent), then runs MkDocs.
-`build` is `mkdocs build --strict` with two things the MkDocs command line cannot say:
-the folder to read (khub builds from a staging copy of build/docs, so a failed build
-leaves build/docs as it was) and the folder to write. `serve` is `mkdocs serve` unchanged.
+It first arranges to die with khub (khub.site.children.die_with_parent), then runs MkDocs
+(ProperDocs). `build` is `mkdocs build --strict` with what the MkDocs command line cannot
+say: the folder to read (khub builds from a staging copy of build/docs, so a failed build
+leaves build/docs as it was), the folder to write, and khub's page cache with the previous
+site to take unchanged pages from (khub.site.incremental).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from khub.site.children import die_with_parent
+from khub.site.incremental import PageCache, install, page_cache
 from khub.site.search import add_fact_entries
 
 
@@ -28,13 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--config", required=True)
     build.add_argument("--docs-dir")
     build.add_argument("--site-dir", required=True)
-    serve = commands.add_parser("serve")
-    serve.add_argument("--config", required=True)
-    serve.add_argument("--dev-addr", required=True)
+    build.add_argument("--previous-site", help="reuse unchanged pages' output from this site")
+    build.add_argument("--page-cache", action="store_true", help="use khub's page cache")
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        return _serve(args.config, args.dev_addr)
-    return _build(args.config, args.docs_dir, args.site_dir)
+    cache = page_cache(Path(), Path(args.previous_site) if args.previous_site else None)
+    return _build(args.config, args.docs_dir, args.site_dir, cache if args.page_cache else None)
 
 
 def _use_properdocs() -> None:
@@ -42,8 +42,14 @@ def _use_properdocs() -> None:
     import properdocs.replacement  # noqa: F401 - importing it installs the alias
 
 
-def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
-    """Build strictly with ProperDocs; print its messages as its command line does."""
+def _build(
+    config_file: str, docs_dir: str | None, site_dir: str, cache: PageCache | None = None
+) -> int:
+    """Build strictly with ProperDocs; print its messages as its command line does.
+
+    With a page cache, pages whose source and context are unchanged are not converted or
+    rendered again (khub.site.incremental); the cache is written only when the build succeeded.
+    """
     _use_properdocs()
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -56,33 +62,25 @@ def _build(config_file: str, docs_dir: str | None, site_dir: str) -> int:
     try:
         config = load_config(config_file=config_file, **overrides)
         config.plugins.on_startup(command="build", dirty=False)
+        undo = install(cache, Path()) if cache is not None else None
         try:
             build(config)
             add_fact_entries(
                 Path(config["docs_dir"]), Path(config["site_dir"]), config["use_directory_urls"]
             )
         finally:
+            if undo is not None:
+                undo()
             config.plugins.on_shutdown()
+        if cache is not None:
+            cache.save()
+            print(f"INFO    -  khub page cache: {cache.stats.summary()}", flush=True)
     except Abort as exc:
         print(exc.format_message(), flush=True)  # "Aborted with 1 warnings in strict mode!"
         return 1
     except MkDocsException as exc:
         print(f"ERROR   -  {exc.format_message()}", flush=True)
         return 1
-    return 0
-
-
-def _serve(config_file: str, dev_addr: str) -> int:
-    _use_properdocs()
-    from mkdocs.__main__ import cli
-
-    argv = ["serve", "-f", config_file, "--dev-addr", dev_addr, "--livereload"]
-    try:
-        cli.main(args=argv, prog_name="mkdocs", standalone_mode=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    except KeyboardInterrupt:
-        return 0
     return 0
 
 

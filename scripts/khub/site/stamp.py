@@ -38,6 +38,14 @@ def input_digest(root: Path, docs: Path) -> str:
     return digest.hexdigest()
 
 
+def context_digest(root: Path) -> str:
+    """Return one digest of what every page's build reads besides its own source."""
+    digest = hashlib.sha256(f"khub-build-context {VERSION}\0".encode())
+    _add_tree(digest, "overrides", root / OVERRIDES)
+    _add_context(digest, root)
+    return digest.hexdigest()
+
+
 def source_digest(root: Path, today: str) -> str:
     """Return one digest of everything `khub generate` and the builder read, before generating.
 

@@ -1,0 +1,408 @@
+"""Page-level incremental builds inside the builder process, equal to a clean build.
+
+ProperDocs (MkDocs 1.x) builds a site in two passes over the pages: `_populate_page`
+turns each page's Markdown into HTML (most of the time of a build), and `_build_page`
+renders it into the theme (the theme's templates and the search plugin's HTML parser).
+This module wraps both, in the builder's own process (khub.site.runner), with a cache of
+what they produced for each page:
+
+- *Populate*: a page whose source bytes and build context are those of a cached entry gets
+  the entry's HTML, table of contents, front matter, title and anchors instead of being
+  converted again. The build context is the configuration, the theme overrides, the
+  builder's packages, khub's code, the environment the build reads and the list of every
+  file of the site with its URL (links resolve against it): any change there makes every
+  key new, which is a full build.
+- *Render*: the theme's output of a page also depends on every page's title, URL and
+  front matter (the navigation, previous/next links, the sidebar). When that *navigation
+  digest* is the one the entry was rendered under too, the page's output is the file the
+  entry names by its sha256; it is taken from the previous site/ when the file there still
+  has that digest, and the page's search entries come from the entry, in the page's place
+  in the index. Otherwise the page is rendered from its restored HTML as usual.
+
+Everything else (static files, the sitemap, the 404 page, the search index file, the anchor
+check over every page) runs as in a clean build, so the result is byte for byte the site a
+clean build makes of the same input (tests/site/test_incremental.py builds both).
+
+The cache is khub's own output, kept outside the work tree (khub.disk.cachedir), but it is
+not trusted to be whole: every entry carries the sha256 of its payload, and one entry
+that cannot be read, does not parse or fails its digest turns the cache off for the whole
+build, which is then a clean one. Entries are written only after the build succeeded
+(strict mode: no warning), and entries no page used are removed then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from khub.disk.atomic import write_atomic
+from khub.site import stamp
+
+FORMAT = 1
+PAGES = "build/pages"
+_log = logging.getLogger("properdocs.khub.incremental")
+
+
+class BadCache(Exception):
+    """A cache entry exists but cannot be trusted."""
+
+
+def context_digest(root: Path, files: Iterable[Any]) -> str:
+    """Return the build context: stamp's context, theme overrides and every file's URL."""
+    digest = hashlib.sha256(f"khub-page-cache {FORMAT}\0".encode())
+    digest.update(stamp.context_digest(root).encode() + b"\0")
+    for file in files:
+        row = (file.src_uri, file.dest_uri, file.url, str(file.inclusion))
+        digest.update(json.dumps(row).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def nav_digest(nav: Any, pages: Iterable[Any]) -> str:
+    """Return a digest of what every page's theme output reads of the other pages."""
+    digest = hashlib.sha256(b"khub-nav\0")
+    _add_nav(digest, nav.items)
+    for page in pages:
+        row = [
+            page.file.src_uri,
+            page.url,
+            page.title,
+            page.meta,
+            page.canonical_url,
+            page.edit_url,
+            page.is_homepage,
+            _url(page.previous_page),
+            _url(page.next_page),
+            [getattr(a, "title", "") for a in page.ancestors],
+        ]
+        digest.update(json.dumps(row, default=str, sort_keys=True).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _url(page: Any) -> str | None:
+    return None if page is None else str(page.url)
+
+
+def _add_nav(digest: hashlib._Hash, items: Iterable[Any]) -> None:
+    for item in items:
+        kind = type(item).__name__
+        row = [kind, getattr(item, "title", None), getattr(item, "url", None)]
+        digest.update(json.dumps(row, default=str).encode() + b"\0")
+        children = getattr(item, "children", None)
+        if children:
+            digest.update(b"(")
+            _add_nav(digest, children)
+            digest.update(b")")
+
+
+def toc_to_json(toc: Iterable[Any]) -> list[Any]:
+    """Return a table of contents as plain lists: [title, id, level, children]."""
+    return [[a.title, a.id, a.level, toc_to_json(a.children)] for a in toc]
+
+
+def toc_from_json(rows: list[Any]) -> Any:
+    """Rebuild a table of contents from toc_to_json's lists, the first item active."""
+    from mkdocs.structure.toc import TableOfContents
+
+    toc = TableOfContents(_links(rows))
+    if toc.items:
+        toc.items[0].active = True  # type: ignore[attr-defined]  # as get_toc marks it
+    return toc
+
+
+def _links(rows: list[Any]) -> list[Any]:
+    from mkdocs.structure.toc import AnchorLink
+
+    links = []
+    for title, anchor, level, children in rows:
+        link = AnchorLink(str(title), str(anchor), int(level))
+        link.children = _links(children)
+        links.append(link)
+    return links
+
+
+def _json_safe(value: Any) -> bool:
+    """Return True when value survives a JSON round trip unchanged (front matter may not)."""
+    try:
+        return bool(json.loads(json.dumps(value)) == value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Stats:
+    """What the cache did in one build."""
+
+    converted: int = 0
+    restored: int = 0
+    rendered: int = 0
+    copied: int = 0
+
+    def summary(self) -> str:
+        """Return the counts in words."""
+        return (
+            f"{self.converted} page(s) converted, {self.restored} restored; "
+            f"{self.rendered} rendered, {self.copied} copied"
+        )
+
+
+@dataclass
+class PageCache:
+    """The per-page cache of one build: reads entries, restores pages, writes new entries."""
+
+    folder: Path
+    previous_site: Path | None
+    context: str = ""
+    enabled: bool = True
+    stats: Stats = field(default_factory=Stats)
+    _keys: dict[str, str] = field(default_factory=dict)  # src_uri -> key
+    _entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry
+    _fresh: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry to write
+    _nav: str = ""
+    _previous: set[str] | None = None  # the previous site's regular files, found on first use
+
+    def entry_path(self, key: str) -> Path:
+        """Return the file of the entry with this key."""
+        return self.folder / key[:2] / f"{key}.json"
+
+    def key_of(self, src_uri: str, source: bytes) -> str:
+        """Return a page's key: its path and bytes under this build's context."""
+        head = f"{self.context}\0{src_uri}\0".encode()
+        return _sha(head + source)
+
+    def load(self, files: Iterable[Any]) -> None:
+        """Read the entries of every page; any bad one turns the cache off (a clean build)."""
+        for file in files:
+            self._keys[file.src_uri] = self.key_of(file.src_uri, file.content_bytes)
+        entries: dict[str, dict[str, Any]] = {}
+        for src_uri, key in self._keys.items():
+            try:
+                entry = self._read(key)
+            except BadCache as exc:
+                _log.info(f"page cache not used: {exc}; building every page")
+                self.enabled = False
+                return
+            if entry is not None:
+                entries[src_uri] = entry
+        self._entries = entries
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        path = self.entry_path(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BadCache(f"{path.name} cannot be read ({exc.strerror})") from None
+        digest, _, payload = raw.partition(b"\n")
+        if digest.decode("ascii", "replace") != _sha(payload):
+            raise BadCache(f"{path.name} is damaged")
+        try:
+            entry = json.loads(payload)
+        except ValueError:
+            raise BadCache(f"{path.name} does not parse") from None
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            raise BadCache(f"{path.name} is not the entry of its key")
+        return entry
+
+    def restore(self, page: Any, files: Any) -> bool:
+        """Give page its cached HTML, contents, front matter and anchors; False on a miss."""
+        entry = self._entries.get(page.file.src_uri) if self.enabled else None
+        if entry is None:
+            return False
+        links: dict[Any, dict[str, str]] = {}
+        for target, anchors in entry["links"].items():
+            to_file = files.get_file_from_path(target)
+            if to_file is None:
+                return False
+            links[to_file] = dict(anchors)
+        page.markdown = ""
+        page.meta = entry["meta"]
+        page.content = entry["content"]
+        page.toc = toc_from_json(entry["toc"])
+        page._title_from_render = entry["title"]
+        page.present_anchor_ids = set(entry["anchors"])
+        page.links_to_anchors = links
+        self.stats.restored += 1
+        return True
+
+    def remember(self, page: Any) -> None:
+        """Keep a freshly converted page's results, to be written if the build succeeds."""
+        self.stats.converted += 1
+        key = self._keys.get(page.file.src_uri)
+        if key is None or not _json_safe(page.meta):
+            return
+        links = {
+            to_file.src_uri: dict(anchors)
+            for to_file, anchors in (getattr(page, "links_to_anchors", None) or {}).items()
+        }
+        self._fresh[page.file.src_uri] = {
+            "key": key,
+            "src": page.file.src_uri,
+            "meta": page.meta,
+            "content": page.content,
+            "toc": toc_to_json(page.toc),
+            "title": page._title_from_render,
+            "anchors": sorted(getattr(page, "present_anchor_ids", None) or ()),
+            "links": links,
+        }
+
+    def set_nav(self, nav: Any, doc_files: Iterable[Any]) -> None:
+        """Fix this build's navigation digest (once every page has its title and meta)."""
+        if not self._nav:
+            self._nav = nav_digest(nav, [f.page for f in doc_files if f.page is not None])
+
+    def copy_output(self, page: Any, search: list[dict[str, Any]]) -> bool:
+        """Put the page's previous output in place and its search entries; False on a miss."""
+        entry = self._entries.get(page.file.src_uri) if self.enabled else None
+        if entry is None or entry.get("nav") != self._nav or self.previous_site is None:
+            return False
+        old = self._previous_file(page.file.dest_uri)
+        if old is None:
+            return False
+        data = old.read_bytes()
+        if _sha(data) != entry.get("sha") or not isinstance(entry.get("search"), list):
+            return False
+        dest = Path(page.file.abs_dest_path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(old, dest)  # the builder writes its pages as new files, never into one
+        except OSError:
+            dest.write_bytes(data)
+        search.extend(entry["search"])
+        self.stats.copied += 1
+        return True
+
+    def _previous_file(self, dest_uri: str) -> Path | None:
+        """Return the previous site's regular file at dest_uri, never a path out of it."""
+        if self._previous is None:
+            self._previous = _regular_files(self.previous_site) if self.previous_site else set()
+        if dest_uri not in self._previous or self.previous_site is None:
+            return None
+        return self.previous_site / dest_uri
+
+    def rendered(self, page: Any, search: list[dict[str, Any]]) -> None:
+        """Note the output and search entries of a page the theme just rendered."""
+        self.stats.rendered += 1
+        src = page.file.src_uri
+        entry = self._fresh.get(src) or self._entries.get(src)
+        dest = Path(page.file.abs_dest_path)
+        if entry is None or not dest.is_file():
+            return
+        self._fresh[src] = {
+            **entry,
+            "nav": self._nav,
+            "sha": _sha(dest.read_bytes()),
+            "search": search,
+        }
+
+    def save(self) -> None:
+        """Write the new entries and remove those no page of this build used (best effort)."""
+        if not self.enabled:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.folder)  # a damaged cache goes; this build's entries stay
+        for entry in self._fresh.values():
+            payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
+            with contextlib.suppress(OSError):
+                write_atomic(
+                    self.entry_path(entry["key"]),
+                    _sha(payload).encode() + b"\n" + payload,
+                    durable=False,
+                )
+        self._prune(set(self._keys.values()))
+
+    def _prune(self, used: set[str]) -> None:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*/*.json"):
+            if path.stem not in used:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def _regular_files(folder: Path) -> set[str]:
+    """Return the paths (relative, with /) of folder's regular files; symlinks are skipped."""
+    found: set[str] = set()
+    if folder.is_symlink() or not folder.is_dir():
+        return found
+    stack = [("", str(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(prefix + entry.name)
+    return found
+
+
+def install(cache: PageCache, root: Path) -> Callable[[], None]:
+    """Wrap the builder's page passes with the cache; return the function that undoes it."""
+    from mkdocs.commands import build as builder
+
+    populate, render = builder._populate_page, builder._build_page
+    state: dict[str, Any] = {}
+
+    def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
+        if "files" not in state:
+            state["files"] = files
+            cache.context = context_digest(root, files)
+            cache.load(files.documentation_pages())
+        if cache.restore(page, files):
+            return
+        populate(page, config, files, dirty)
+        cache.remember(page)
+
+    def build_page(
+        page: Any,
+        config: Any,
+        doc_files: Any,
+        nav: Any,
+        env: Any,
+        dirty: bool = False,
+        excluded: bool = False,
+    ) -> None:
+        cache.set_nav(nav, doc_files)
+        entries = _search_entries(config)
+        if not excluded and cache.copy_output(page, entries):
+            return
+        before = len(entries)
+        render(page, config, doc_files, nav, env, dirty, excluded)
+        cache.rendered(page, entries[before:] if not excluded else [])
+
+    builder._populate_page, builder._build_page = populate_page, build_page
+
+    def undo() -> None:
+        builder._populate_page, builder._build_page = populate, render
+
+    return undo
+
+
+def _search_entries(config: Any) -> list[dict[str, Any]]:
+    """Return the search plugin's list of entries (a throwaway list when there is none)."""
+    for plugin in config.plugins.values():  # Material's is named "material/search"
+        entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+        if isinstance(entries, list):
+            return entries
+    return []
+
+
+def page_cache(root: Path, previous_site: Path | None) -> PageCache:
+    """Return the page cache of the hub at root (in its cache folder)."""
+    from khub.disk.cachedir import cache_root
+
+    return PageCache(cache_root(root) / PAGES, previous_site)

@@ -1,0 +1,133 @@
+"""Incremental `khub build`: after a change, the site equals a clean build of the same input.
+
+Every test builds real sites with `khub build` in subprocesses: a hub built cold, then
+changed and built again with its page cache, against a copy of the changed hub built
+cold with an empty cache (each hub copy has a cache folder of its own).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from khub.disk.cachedir import cache_root
+from khub.site.incremental import PAGES
+from tests.kit.cli import run_khub
+from tests.kit.hubs import TODAY, copy_hub, replace_once
+from tests.kit.tree import tree_digest
+from tests.site.kit import without_widgets
+
+pytestmark = pytest.mark.slow
+
+PAGES_LINE = re.compile(
+    r"pages: (\d+) page\(s\) converted, (\d+) restored; (\d+) rendered, (\d+) copied"
+)
+
+
+def _build(hub: Path) -> tuple[int, int, int, int]:
+    """Run `khub build`; return what the page cache did (converted, restored, rendered, copied)."""
+    proc = run_khub(hub, "build", today=TODAY.isoformat())
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    found = PAGES_LINE.search(proc.stderr)
+    assert found is not None, proc.stderr
+    converted, restored, rendered, copied = (int(n) for n in found.groups())
+    return converted, restored, rendered, copied
+
+
+def _clean_build(hub: Path, where: Path) -> dict[str, str]:
+    """Build a copy of hub's sources from nothing (its own empty cache); return its site."""
+    fresh = where / "fresh"
+    shutil.copytree(hub, fresh, ignore=shutil.ignore_patterns("build", "site", ".khub-cache"))
+    assert not cache_root(fresh).exists()
+    converted, restored, _, copied = _build(fresh)
+    assert (restored, copied) == (0, 0) and converted > 0
+    return tree_digest(fresh / "site")
+
+
+def _change_a_price(hub: Path) -> None:
+    replace_once(hub / "data" / "facts" / "costs.yml", "value: 5\n", "value: 6\n")
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Path:
+    """Return the small fixture hub, built once with `khub build` (its cache filled)."""
+    root = without_widgets(copy_hub(tmp_path / "hub"))
+    converted, restored, rendered, copied = _build(root)
+    assert (restored, copied) == (0, 0) and converted == rendered > 0
+    return root
+
+
+def test_one_fact_changed_rebuilds_only_its_pages_and_equals_a_clean_build(
+    hub: Path, tmp_path: Path
+) -> None:
+    before = tree_digest(hub / "site")
+    _change_a_price(hub)
+    converted, restored, rendered, copied = _build(hub)
+    assert restored > 0 and copied > 0, "the unchanged pages were built again"
+    assert converted == rendered and converted + restored == rendered + copied
+    after = tree_digest(hub / "site")
+    clean = _clean_build(hub, tmp_path)
+    assert after == clean  # byte for byte, the search index and sitemap included
+    changed = {path for path in clean if before.get(path) != clean[path]}
+    assert "alpha/index.html" in changed and "facts/prices/index.html" in changed
+    assert "search/search_index.json" in changed  # the price's entry says $6 now
+    assert "beta/index.html" not in changed and "sources/index.html" not in changed
+
+
+def test_a_new_title_renders_every_page_again_and_equals_a_clean_build(
+    hub: Path, tmp_path: Path
+) -> None:
+    replace_once(hub / "content" / "beta.md", "title: Beta module", "title: Beta, renamed")
+    converted, restored, rendered, copied = _build(hub)
+    assert copied == 0, "a page's output was reused although the titles changed"
+    assert restored > 0 and converted + restored == rendered
+    assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
+
+
+def test_a_damaged_cache_entry_means_a_clean_build(hub: Path, tmp_path: Path) -> None:
+    entries = sorted((cache_root(hub) / PAGES).glob("*/*.json"))
+    sources = [p for p in entries if b'"src":"sources.md"' in p.read_bytes()]
+    assert len(sources) == 1  # the entry of a page the change leaves alone
+    data = bytearray(sources[0].read_bytes())
+    data[-2] ^= 0x01  # one bit of the payload
+    sources[0].write_bytes(bytes(data))
+    _change_a_price(hub)
+    converted, restored, rendered, copied = _build(hub)
+    assert (restored, copied) == (0, 0) and converted == rendered
+    assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
+    replace_once(hub / "data" / "facts" / "costs.yml", "value: 6\n", "value: 7\n")
+    assert _build(hub)[1] > 0, "the cache was not written again after the clean build"
+
+
+def test_an_edited_page_in_site_is_rendered_again_not_copied(hub: Path, tmp_path: Path) -> None:
+    beta = hub / "site" / "beta" / "index.html"
+    beta.write_text(beta.read_text("utf-8").replace("Beta module", "Tampered"), "utf-8")
+    _change_a_price(hub)
+    _build(hub)
+    assert "Tampered" not in beta.read_text("utf-8")
+    assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
+
+
+def test_a_warning_is_not_hidden_by_the_cache(hub: Path) -> None:
+    beta = hub / "content" / "beta.md"
+    beta.write_text(beta.read_text("utf-8") + "\nSee [the gone page](gone.md).\n", "utf-8")
+    for _ in range(2):  # the failed build wrote no cache entry that would skip the page
+        proc = run_khub(hub, "build", today=TODAY.isoformat())
+        assert proc.returncode == 1
+        assert "contains a link 'gone.md'" in proc.stderr
+
+
+def test_a_restored_page_still_has_its_links_checked(hub: Path) -> None:
+    alpha, beta = hub / "content" / "alpha.md", hub / "content" / "beta.md"
+    alpha.write_text(alpha.read_text("utf-8") + "\n## Scores in detail\n\nMore.\n", "utf-8")
+    beta.write_text(beta.read_text("utf-8") + "\nSee [the scores](alpha.md#scores-in-detail).\n")
+    assert _build(hub)[0] == 2  # both pages converted; beta's link checked and cached
+    replace_once(alpha, "## Scores in detail", "## Scores at length")
+    proc = run_khub(hub, "build", today=TODAY.isoformat())
+    assert proc.returncode == 1, proc.stderr  # beta is unchanged and restored, yet checked
+    assert "contains a link 'alpha.md#scores-in-detail'" in proc.stderr
+    assert "does not contain an anchor '#scores-in-detail'" in proc.stderr
