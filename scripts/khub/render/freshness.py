@@ -26,7 +26,7 @@ from khub.render.elements import (
     relative,
 )
 from khub.render.escape import md_text
-from khub.render.whatchanged import day_name, month_name
+from khub.render.changes import day_name, month_name
 
 DRAFT = "Draft, not yet published as an edition"
 NOTICE_TITLE = "Some figures need a fresh check"
