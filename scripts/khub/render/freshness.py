@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from khub.data.health import HEALTH_PAGE, section_anchor
 from khub.data.model import Fact, FactSet
+from khub.render.changes import day_name, month_name
 from khub.render.elements import (
     LABELS,
     OVERDUE_BADGE,
@@ -26,7 +27,6 @@ from khub.render.elements import (
     relative,
 )
 from khub.render.escape import md_text
-from khub.render.changes import day_name, month_name
 
 DRAFT = "Draft, not yet published as an edition"
 NOTICE_TITLE = "Some figures need a fresh check"
