@@ -69,6 +69,7 @@ KHUB_DATA = frozenset(
         "data-out",
         "data-work",
         "data-var",
+        "data-search-exclude",  # keeps chart drawings and their tables out of the search index
     }
 )
 GLOBAL_ATTRIBUTES = KHUB_DATA | {

@@ -20,6 +20,7 @@ from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
+from khub.render.intro import after_intro
 from khub.render.manifest import (
     ASSETS_DIR,
     Fingerprints,
@@ -153,10 +154,10 @@ def _module_files(
 
 
 def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
-    """Return a module page: front matter, title, the preamble, then the rendered body."""
+    """Return a module page: front matter, title, the body with the preamble after its opening."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
-    parts = [head, preamble.strip("\n"), body.strip("\n")]
+    parts = [head, after_intro(body, preamble).strip("\n")]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
