@@ -34,10 +34,10 @@ def test_three_editions_build_into_a_strict_site(
     generate(hub3, factset, module_preamble=preamble, extra_files=[extra_files], cache=False)
     docs = hub3 / "build" / "docs"
     page = (docs / "mod-a.md").read_text()
-    assert page.index("## What changed in this edition") < page.index("Alpha scores")
+    assert page.index("Alpha scores") < page.index("??? khub-changes")
     site = mkdocs_build(hub3)  # strict: a broken link or anchor fails the build
     html = (site / "mod-a" / "index.html").read_text()
-    assert 'id="what-changed-in-this-edition"' in html
+    assert html.index("Alpha scores") < html.index('<details class="khub-changes"')
     assert 'href="../facts/derived/#lead"' in html
     changelog = (site / "changelog" / "index.html").read_text()
     assert 'id="june-2026-edition"' in changelog

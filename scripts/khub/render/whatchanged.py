@@ -164,7 +164,7 @@ def _tally(d: Diff, factset: FactSet) -> str:
     rows = len(change_rows(d, factset))
     parts = [f"{_count(rows, 'figure')} changed"] if rows else []
     parts += [_count(len(d.notes_added), "note")] if d.notes_added else []
-    parts += [_count(len(d.claims), "statement")] if d.claims else []
+    parts += [_count(len(d.claims), "checked statement")] if d.claims else []
     rechecked = rechecked_count(d)
     parts += [f"{rechecked} re-checked, unchanged"] if rechecked else []
     return " · ".join(parts)
