@@ -113,7 +113,10 @@ def _close_gaps(periods: list[Period]) -> list[Period]:
 def history_block(
     fact: Fact, page: str, factset: FactSet, published: Sequence[Published], current: str
 ) -> str:
-    """Return the HTML of a fact's history (chart, then table), or '' with one period only."""
+    """Return the HTML of a fact's history (chart, then table), or '' with one period only.
+
+    `current` is the current value as HTML; `published` what the editions froze of the fact.
+    """
     periods = fact_periods(fact, published)
     if len(periods) < 2:
         return ""
@@ -122,7 +125,9 @@ def history_block(
     for p in reversed(periods):
         shown = current if p.end is None else blocks.text(format_value(p.value, unit, places))
         rows.append(_row(p, shown, page, factset, bool(published)))
-    head = ("Value", "From", "To", "Source", "Edition", "Note")
+    head: tuple[str, ...] = ("Value", "From", "To", "Source", "Edition", "Note")
+    if not published:  # no edition ever froze this fact: no edition to name
+        head, rows = head[:4] + head[5:], [row[:4] + row[5:] for row in rows]
     parts = [blocks.table(head, rows)]
     points = [
         Point(p.start, float(p.value), format_value(p.value, unit, places))

@@ -184,7 +184,8 @@ def _fact_block(
     references = reference_rows(fact, page, factset)
     if references:
         parts.append("\n".join(references).strip("\n"))
-    history = history_block(fact, page, factset, (published or {}).get(fact.id, ()), element)
+    shown = blocks.text(value_text(fact))
+    history = history_block(fact, page, factset, (published or {}).get(fact.id, ()), shown)
     if history:
         parts += ["Past values (the table lists the newest first):", history]
     return "\n\n".join(parts)
