@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ def unit_name(unit: str) -> str:
     return found.name.replace("_", " ")
 
 
+@functools.lru_cache(maxsize=4096)
 def human_date(day: dt.date | str) -> str:
     """Return '30 June 2026' for 2026-06-30 (a date or its ISO text)."""
     date = dt.date.fromisoformat(day) if isinstance(day, str) else day

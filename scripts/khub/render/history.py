@@ -10,6 +10,7 @@ period of its own, from its as-of date to the publication of the edition that re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -161,7 +162,13 @@ def _row(
 def _source(factset: FactSet, sid: str | None, page: str) -> str:
     if sid is None or sid not in factset.sources:
         return "—"
-    return blocks.link(factset.sources[sid].title, blocks.page_url("sources.md", page, sid))
+    return _source_link(factset.sources[sid].title, sid, page)
+
+
+@functools.lru_cache(maxsize=1024)
+def _source_link(title: str, sid: str, page: str) -> str:
+    """Return the link to a source's entry (every row of a page links the same few)."""
+    return blocks.link(title, blocks.page_url("sources.md", page, sid))
 
 
 def _chart(fact: Fact, points: list[Point], factset: FactSet, periods: list[Period]) -> str:
