@@ -8,14 +8,13 @@ Screenshots go to $KHUB_SHOTS when it is set (the test's temporary folder otherw
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from khub.calc import export as calculators
 from khub.calc.form import calculator_helper
@@ -25,7 +24,7 @@ from khub.render.charts import chart_helper
 from khub.render.whatchanged import extra_files, module_preamble
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
-from tests.browser.kit import Guard, serve
+from tests.browser.kit import Guard, luminance, serve, shots_folder
 from tests.kit.history import history_hub
 from tests.kit.hubs import TODAY, copy_repo
 
@@ -67,15 +66,6 @@ HISTORY = """() => {
 }"""
 
 
-def _luminance(rgb: list[float]) -> float:
-    def channel(value: float) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def _build(root: Path, url: str, *, widgets: bool) -> None:
     """Generate with the what-changed blocks (and the calculators and charts), then build."""
     factset, _ = load(root, today=TODAY, cache=False)
@@ -94,15 +84,9 @@ def _build(root: Path, url: str, *, widgets: bool) -> None:
         today=TODAY,
         cache=False,
     )
-    before = os.environ.get("KHUB_SITE_URL")
-    os.environ["KHUB_SITE_URL"] = url
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KHUB_SITE_URL", url)
         mkdocs_build(root)
-    finally:
-        if before is None:
-            del os.environ["KHUB_SITE_URL"]
-        else:
-            os.environ["KHUB_SITE_URL"] = before
 
 
 @pytest.fixture(scope="module")
@@ -127,22 +111,26 @@ def _context(browser: Browser, width: int, scheme: Scheme, js: bool = True) -> B
     )
 
 
-def _shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("KHUB_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+@contextmanager
+def _guarded(browser: Browser, width: int, scheme: Scheme) -> Iterator[Page]:
+    """Yield a page at a width and scheme whose requests stay on loopback, without errors."""
+    context = _context(browser, width, scheme)
+    guard = Guard()
+    context.route("**/*", guard.route)
+    try:
+        page = context.new_page()
+        page.on("console", guard.console)
+        yield page
+        guard.check()
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_long_block_follows_the_opening_and_starts_closed(
     browser: Browser, sites: dict[str, Any], tmp_path: Path, width: int
 ) -> None:
-    context = _context(browser, width, "light")
-    guard = Guard()
-    context.route("**/*", guard.route)
-    try:
-        page = context.new_page()
-        page.on("console", guard.console)
+    with _guarded(browser, width, "light") as page:
         page.goto(f"{sites['repo']}open-vs-closed/")
         found = page.evaluate(BLOCK)
         assert found["first"] == "P" and found["index"] == 1  # right after the opening
@@ -150,13 +138,10 @@ def test_a_long_block_follows_the_opening_and_starts_closed(
         assert found["right"] <= found["width"]
         summary = page.locator("details.khub-changes > summary")
         expect(summary).to_contain_text("What changed in the June 2026 edition")
-        page.screenshot(path=str(_shots(tmp_path) / f"block-closed-{width}.png"))
+        page.screenshot(path=str(shots_folder(tmp_path) / f"block-closed-{width}.png"))
         summary.click()
         expect(page.locator("details.khub-changes li").first).to_be_visible()
-        page.screenshot(path=str(_shots(tmp_path) / f"block-open-{width}.png"))
-        guard.check()
-    finally:
-        context.close()
+        page.screenshot(path=str(shots_folder(tmp_path) / f"block-open-{width}.png"))
 
 
 def test_a_short_block_is_open_and_the_long_one_opens_without_javascript(
@@ -183,25 +168,17 @@ def test_a_short_block_is_open_and_the_long_one_opens_without_javascript(
 def test_a_fact_with_history_shows_its_table_and_chart(
     browser: Browser, sites: dict[str, Any], tmp_path: Path, width: int, scheme: Scheme
 ) -> None:
-    context = _context(browser, width, scheme)
-    guard = Guard()
-    context.route("**/*", guard.route)
-    try:
-        page = context.new_page()
-        page.on("console", guard.console)
+    with _guarded(browser, width, scheme) as page:
         page.goto(f"{sites['history']}facts/price/")
         found = page.evaluate(HISTORY)
         assert found["rows"] == 3 and found["tableVisible"]
         assert found["texts"] >= 5
         assert found["smallest"] >= 11.0
-        assert (_luminance(found["fill"]) > 0.5) == (scheme == "dark")
+        assert (luminance(found["fill"]) > 0.5) == (scheme == "dark")
         assert found["line"] != "none"
         page.locator("figure.khub-chart").screenshot(
-            path=str(_shots(tmp_path) / f"history-chart-{width}-{scheme}.png")
+            path=str(shots_folder(tmp_path) / f"history-chart-{width}-{scheme}.png")
         )
-        guard.check()
-    finally:
-        context.close()
 
 
 def test_chart_text_stays_out_of_search(sites: dict[str, Any]) -> None:

@@ -25,6 +25,11 @@ def history_hub(root: Path) -> Path:
     """Write the three-edition hub with price.alpha's history and the repository's theme."""
     three_editions(root)
     edit_facts(root, "      status: vendor-reported\n", PRICE_HISTORY)
+    return with_theme(root)
+
+
+def with_theme(root: Path) -> Path:
+    """Copy the repository's mkdocs.yml and templates/ into a fixture hub (stand-in assets)."""
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
     for name in ("calculators.css", "calculators.js"):

@@ -8,7 +8,6 @@ the module's opening paragraph.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -31,9 +30,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = history_hub(tmp_path_factory.mktemp("readers") / "hub")
     sources = root / "data" / "sources.yml"
     sources.write_text(sources.read_text() + "  accessed: 2026-05-02\n")
-    before = os.environ.get("KHUB_TODAY")
-    os.environ["KHUB_TODAY"] = "2026-06-30"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KHUB_TODAY", "2026-06-30")
         factset, _ = load(root, cache=False)
         generate(
             root,
@@ -43,11 +41,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             cache=False,
         )
         return mkdocs_build(root)
-    finally:
-        if before is None:
-            del os.environ["KHUB_TODAY"]
-        else:
-            os.environ["KHUB_TODAY"] = before
 
 
 def _text(site: Path, page: str) -> str:

@@ -1,4 +1,4 @@
-"""What the reader sees: the "What changed in this edition" block, the changelog, the feed."""
+"""What the reader sees: the module pages' "What changed" block, the changelog, the feed."""
 
 from __future__ import annotations
 
