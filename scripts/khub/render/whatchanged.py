@@ -44,12 +44,7 @@ def _describe(row: ChangeRow, prefix: str) -> str:
         return f"New: {name}, {_escape(row.new or '')}."
     if row.kind == "removed":
         return f"No longer tracked: {name} (was {_escape(row.old or '')})."
-    if row.kind == "value":
-        change = f"{row.old} → {row.new}" + (f" ({row.percent})" if row.percent else "")
-        return f"{name}: {_escape(change)}."
-    if row.kind == "status-source":
-        return f"{name}: {_escape(row.detail)}."
-    return f"{name}: details updated."
+    return f"{name}: {_escape(row.change)}."
 
 
 def _escape(text: str) -> str:
