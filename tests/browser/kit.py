@@ -82,6 +82,24 @@ def serve(root: Path) -> Iterator[tuple[str, Path]]:
         thread.join()
 
 
+def luminance(rgb: list[float]) -> float:
+    """Return the WCAG relative luminance of an sRGB colour given as 0-255 channels."""
+
+    def channel(value: float) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def shots_folder(tmp_path: Path) -> Path:
+    """Return the screenshot folder: $KHUB_SHOTS when set, else the test's temporary folder."""
+    folder = Path(os.environ.get("KHUB_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def open_module(page: Page, module: str) -> None:
     """Open a module page and wait until its calculators are live."""
     page.goto(f"{module}/")

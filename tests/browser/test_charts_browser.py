@@ -9,14 +9,13 @@ set (the test's own temporary folder otherwise).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.kit import Guard, Site
+from tests.browser.kit import Guard, Site, luminance, shots_folder
 
 pytestmark = pytest.mark.browser
 
@@ -41,24 +40,6 @@ MEASURE = """() => [...document.querySelectorAll('figure.khub-chart svg')].map(s
 })"""
 
 
-def _luminance(rgb: list[float]) -> float:
-    """Return the WCAG relative luminance of an sRGB colour given as 0-255 channels."""
-
-    def channel(value: float) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _shots(tmp_path: Path) -> Path:
-    """Return the screenshot folder: $KHUB_SHOTS when set, else the test's temporary folder."""
-    folder = Path(os.environ.get("KHUB_SHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 def test_chart_text_is_legible_in_the_site_font_and_scheme(
@@ -74,7 +55,7 @@ def test_chart_text_is_legible_in_the_site_font_and_scheme(
         figures = page.locator("figure.khub-chart")
         expect(figures).to_have_count(2)
         measured: list[dict[str, Any]] = page.evaluate(MEASURE)
-        folder = _shots(tmp_path)
+        folder = shots_folder(tmp_path)
         for index, chart in enumerate(measured):
             name = chart["name"].removeprefix("khub-chart-")
             assert chart["count"] > 5, name
@@ -82,7 +63,7 @@ def test_chart_text_is_legible_in_the_site_font_and_scheme(
             assert chart["fonts"] == [chart["body"]], name  # the site's font, not a fallback
             assert chart["background"] == "rgba(0, 0, 0, 0)", name  # no painted box
             for fill in chart["fills"]:
-                light = _luminance(fill) > 0.5
+                light = luminance(fill) > 0.5
                 assert light == (scheme == "dark"), (name, fill)
             figures.nth(index).screenshot(path=str(folder / f"charts-{name}-{width}-{scheme}.png"))
         guard.check()

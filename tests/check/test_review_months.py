@@ -92,17 +92,16 @@ def test_two_months_check_accept_dismiss_publish(tmp_path: Path, server: HTTPSer
     factset, _ = load(month.root, cache=False)
     block = module_block(month.root, factset, "atlas", USES)
     assert block.splitlines() == [
-        "## What changed in this edition",
+        '???+ khub-changes "What changed in the December 2026 edition: 3 figures changed"',
+        "    Published 2 December 2026.",
         "",
-        "**December 2026 edition**",
-        "",
-        "- [API list prices: Acme Atlas 3, input](facts/api-price.md#atlas-input): "
+        "    - [API list prices: Acme Atlas 3, input](facts/api-price.md#atlas-input): "
         "$15 per million tokens → $7.65 per million tokens (−49%).",
-        "- [API list prices: Acme Atlas 3, output](facts/api-price.md#atlas-output): "
+        "    - [API list prices: Acme Atlas 3, output](facts/api-price.md#atlas-output): "
         "$75 per million tokens → $14.25 per million tokens (−81%).",
-        "- New: [Context windows: Acme Atlas 3 Mini](facts/context.md#mini), 128,000 tokens.",
+        "    - New: [Context windows: Acme Atlas 3 Mini](facts/context.md#mini), 128,000 tokens.",
         "",
-        "*Last reviewed: 2 December 2026.* [Every edition and its changes](changelog.md)",
+        "    [Every edition and its changes](changelog.md)",
     ]
 
     # January: the dismissal holds while the source says 1M; 2M raises it again.

@@ -10,6 +10,7 @@ import pytest
 
 from khub.data.model import FactSet
 from khub.render import charts
+from khub.render.display import human_date
 from khub.render.elements import value_text
 from khub.render.sanitize import sanitize
 from tests.kit.hubs import copy_data, load_hub, replace_once
@@ -136,11 +137,11 @@ def test_the_captions_name_each_source_and_its_date(factset: FactSet) -> None:
     swe = re.search(r"<figcaption>(.*?)</figcaption>", str(helper("swe-bench-verified")))
     cost = re.search(r"<figcaption>(.*?)</figcaption>", str(helper("cost-vs-volume")))
     assert swe is not None and cost is not None
-    assert f"{swe_source}, as of {swe_fact.as_of.isoformat()}" in swe.group(1)
+    assert f"{swe_source}, as of {human_date(swe_fact.as_of)}" in swe.group(1)
     for fact in (f for f in factset.facts.values() if f.series == "swe-bench-verified"):
         title = factset.sources[str(fact.source)].title
-        assert f"{title}, as of {fact.as_of.isoformat()}" in swe.group(1)
-    assert cost.group(1).endswith(f"Source: {gpu_source}, as of {gpu.as_of.isoformat()}.")
+        assert f"{title}, as of {human_date(fact.as_of)}" in swe.group(1)
+    assert cost.group(1).endswith(f"Source: {gpu_source}, as of {human_date(gpu.as_of)}.")
 
 
 def test_the_sanitiser_keeps_every_chart_element(factset: FactSet) -> None:
@@ -158,5 +159,5 @@ def test_sources_follow_a_derived_fact_to_its_inputs(factset: FactSet) -> None:
     text = charts.sources_text(factset, ["api-blended-price"])
     first = factset.facts[price.inputs[0]]
     assert text == (
-        f"Source: {factset.sources[str(first.source)].title}, as of {first.as_of.isoformat()}."
+        f"Source: {factset.sources[str(first.source)].title}, as of {human_date(first.as_of)}."
     )

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from khub.data.model import Licence, Range
-from khub.render.display import format_number, format_pair, format_value
+from khub.render.display import (
+    edition_name,
+    format_number,
+    format_pair,
+    format_value,
+    human_date,
+    unit_name,
+)
+from khub.units import UNITS
 
 CASES = [
     (80.2, "percent", None, "80.2%"),
@@ -73,3 +83,35 @@ def test_format_number(number: float, style: str, expected: str) -> None:
 def test_format_pair_shares_the_unit() -> None:
     assert format_pair(5.0, 25.0, "usd_per_mtok") == ("$5", "$25", " per million tokens")
     assert format_pair("a", "b", "text") == ("a", "b", "")
+
+
+@pytest.mark.parametrize(
+    ("unit", "name"),
+    [
+        ("usd_per_mtok", "USD per million tokens"),
+        ("tokens_per_month", "tokens per month"),
+        ("percent", "percent"),
+        ("points", "percentage points"),
+        ("multiplier", "multiplier"),
+        ("count", "count"),
+        ("enum", "one of a fixed list"),
+        ("licence", "licence"),
+        ("no_such_unit", "no such unit"),
+    ],
+)
+def test_unit_names_are_words(unit: str, name: str) -> None:
+    assert unit_name(unit) == name
+    assert "_" not in unit_name(unit)
+
+
+def test_every_unit_has_a_name_without_codes() -> None:
+    for unit in UNITS:
+        assert unit_name(unit) and "_" not in unit_name(unit)
+
+
+def test_dates_and_editions_for_readers() -> None:
+    assert human_date(dt.date(2026, 6, 30)) == "30 June 2026"
+    assert human_date("2026-01-05") == "5 January 2026"
+    assert edition_name("2026-06") == "June 2026"
+    assert edition_name("working draft") == "working draft"
+    assert edition_name("2026-13") == "2026-13"

@@ -138,7 +138,7 @@ def test_footnotes_number_per_module_in_order_of_first_use(hub: Path, run_genera
         ("1", "A cost study"),
         ("2", "Vendor price list"),
     ]
-    assert "[^1]: “A cost study”, Analyst Co. URL unknown." in beta
+    assert "[^1]: “A cost study”, Analyst Co. No public link is known." in beta
     assert "[https://bench.example.org/board](https://bench.example.org/board)" in alpha
 
 

@@ -25,35 +25,50 @@ def test_first_edition_says_it_is_the_first(hub1: Path) -> None:
     factset, _ = load(hub1)
     block = module_block(hub1, factset, "mod-a", USES_A)
     assert block.splitlines() == [
-        "## What changed in this edition",
+        '???+ khub-changes "What changed in the June 2026 edition: '
+        'the first edition of this module · 1 note"',
+        "    This is the first edition of this module, published 30 June 2026.",
         "",
-        "**June 2026 edition**",
+        "    - Mapped \\*Alpha\\* for the first time.",
         "",
-        "This is the first edition of this module, published 30 June 2026.",
-        "",
-        "- Mapped \\*Alpha\\* for the first time.",
-        "",
-        "*Last reviewed: 30 June 2026.* [Every edition and its changes](changelog.md)",
+        "    [Every edition and its changes](changelog.md)",
     ]
-    assert module_block(hub1, factset, "mod-b", ["price.alpha"]).splitlines()[4:] == [
-        "This is the first edition of this module, published 30 June 2026.",
+    assert "Last reviewed" not in block
+    assert module_block(hub1, factset, "mod-b", ["price.alpha"]).splitlines()[1:] == [
+        "    This is the first edition of this module, published 30 June 2026.",
         "",
-        "*Last reviewed: 30 June 2026.* [Every edition and its changes](changelog.md)",
+        "    [Every edition and its changes](changelog.md)",
+    ]
+
+
+def test_first_edition_with_many_notes_starts_collapsed(hub1: Path) -> None:
+    notes = hub1 / "notes.yml"
+    notes.write_text("".join(f"- module: mod-a\n  text: Note number {i}.\n" for i in range(5)))
+    publish(hub1, "2026-06", published=dt.date(2026, 6, 30), notes_path=notes)
+    factset, _ = load(hub1)
+    block = module_block(hub1, factset, "mod-a", USES_A)
+    assert block.startswith('??? khub-changes "What changed in the June 2026 edition: ')
+    assert block.splitlines()[0].endswith(' · 5 notes"')
+    assert [ln for ln in block.splitlines() if ln.startswith("    - ")] == [
+        f"    - Note number {i}." for i in range(5)
     ]
 
 
 def test_later_edition_lists_the_module_changes_and_its_notes_only(hub3: Path) -> None:
     factset, _ = load(hub3)
     block_a = module_block(hub3, factset, "mod-a", USES_A)
-    assert "**June 2026 edition**" in block_a
-    assert "- Beta closed the gap; the lead claim no longer holds." in block_a
+    assert block_a.splitlines()[0] == (
+        '???+ khub-changes "What changed in the June 2026 edition: '
+        '1 figure changed · 1 note · 1 checked statement"'
+    )
+    assert "    Published 30 June 2026." in block_a
+    assert "    - Beta closed the gap; the lead claim no longer holds." in block_a
     assert (
-        "- [Lead of Alpha over Beta](facts/derived.md#lead): 12.5 points → 3.5 points (−72%)."
+        "    - [Lead of Alpha over Beta](facts/derived.md#lead): 12.5 points → 3.5 points (−72%)."
         in block_a
     )
     assert "- No longer supported by the data: “Alpha leads Beta by a clear margin.”" in block_a
     assert "price" not in block_a.lower()
-    assert "*Last reviewed: 30 June 2026.*" in block_a
     block_b = module_block(hub3, factset, "mod-b", ["price.alpha"])
     assert (
         "- [Price per million tokens: Alpha](facts/price.md#alpha): "
@@ -64,9 +79,9 @@ def test_later_edition_lists_the_module_changes_and_its_notes_only(hub3: Path) -
 
 def test_unchanged_module_says_so_and_pending_changes_are_flagged(hub3: Path) -> None:
     factset, _ = load(hub3)
-    assert "- No change since the May 2026 edition." in module_block(
-        hub3, factset, "mod-x", ["score.alpha"]
-    )
+    block = module_block(hub3, factset, "mod-x", ["score.alpha"])
+    assert "edition: no change since May 2026" in block.splitlines()[0]
+    assert "- No change since the May 2026 edition." in block
     recheck = "verified: {}\n      status: vendor-reported"
     edit_facts(hub3, recheck.format("2026-04-01"), recheck.format("2026-06-20"))
     factset, _ = load(hub3)
@@ -74,14 +89,16 @@ def test_unchanged_module_says_so_and_pending_changes_are_flagged(hub3: Path) ->
     edit_facts(hub3, "value: 5.0", "value: 6.0")
     factset, _ = load(hub3)
     block = module_block(hub3, factset, "mod-b", ["price.alpha"])
-    assert "Since this edition, 1 figure on this page changed in the working data" in block
+    assert "    Since this edition, 1 figure on this page changed in the working data" in block
 
 
 def test_draft_before_any_edition(hub1: Path) -> None:
     factset, _ = load(hub1)
-    assert "**Draft**: no edition has been published yet" in module_block(
-        hub1, factset, "mod-a", USES_A
+    block = module_block(hub1, factset, "mod-a", USES_A)
+    assert block.splitlines()[0] == (
+        '???+ khub-changes "Working draft: no edition has been published yet"'
     )
+    assert "    [Every edition and its changes](changelog.md)" in block
 
 
 def test_changelog_lists_every_edition_newest_first(hub3: Path) -> None:

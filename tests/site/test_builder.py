@@ -142,11 +142,8 @@ def test_series_page_shows_history(built: Built) -> None:
     assert heading is not None and heading.name == "h2"
     tables = page.select("article table")
     history = [t for t in tables if t.find("th", string="From")]
-    assert [td.get_text() for td in history[0].select("tbody td")][:3] == [
-        "87.9%",
-        "2026-05-01",
-        "2026-06-30",
-    ]
+    rows = [[td.get_text() for td in tr.select("td")][:3] for tr in history[0].select("tbody tr")]
+    assert rows == [["88.6%", "30 June 2026", "now"], ["87.9%", "1 May 2026", "30 June 2026"]]
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, built: Built) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from khub.data.load import load
 from khub.render.whatchanged import extra_files, module_block, module_preamble, site_url
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
-from tests.kit.paths import REPO
+from tests.kit.history import with_theme
 
 
 @pytest.mark.slow
@@ -20,12 +19,7 @@ def test_three_editions_build_into_a_strict_site(
     hub3: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KHUB_SITE_URL", "https://hub.test/kh/")
-    shutil.copy(REPO / "mkdocs.yml", hub3 / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", hub3 / "templates", dirs_exist_ok=True)
-    for name in ("calculators.css", "calculators.js"):
-        asset = hub3 / "templates" / "assets" / "khub" / name
-        if not asset.exists():
-            asset.write_text("/* stand-in */\n")
+    with_theme(hub3)
     factset, _ = load(hub3)
     preamble = module_preamble(hub3, factset)
     assert preamble("mod-a", frozenset({"score.alpha", "lead"})) == module_block(
@@ -34,10 +28,10 @@ def test_three_editions_build_into_a_strict_site(
     generate(hub3, factset, module_preamble=preamble, extra_files=[extra_files], cache=False)
     docs = hub3 / "build" / "docs"
     page = (docs / "mod-a.md").read_text()
-    assert page.index("## What changed in this edition") < page.index("Alpha scores")
+    assert page.index("Alpha scores") < page.index('???+ khub-changes "')
     site = mkdocs_build(hub3)  # strict: a broken link or anchor fails the build
     html = (site / "mod-a" / "index.html").read_text()
-    assert 'id="what-changed-in-this-edition"' in html
+    assert html.index("Alpha scores") < html.index('<details class="khub-changes"')
     assert 'href="../facts/derived/#lead"' in html
     changelog = (site / "changelog" / "index.html").read_text()
     assert 'id="june-2026-edition"' in changelog

@@ -126,7 +126,7 @@ def test_extension_points(hub: Path) -> None:
     result = run(hub, helpers=helpers, module_preamble=preamble, extra_files=[extra])
     assert "changelog.md" in result.written
     alpha = (hub / "build" / "docs" / "alpha.md").read_text(encoding="utf-8")
-    assert alpha.index("# Alpha module") < alpha.index("!!! info") < alpha.index("Model A solves")
+    assert alpha.index("# Alpha module") < alpha.index("Model A solves") < alpha.index("!!! info")
     assert '<div class="real-calc" data-name="break-even"></div>' in alpha
     assert dict(calls)["beta"] == frozenset(
         {"costs.api", "costs.volume", "costs.tco", "prices.input"}

@@ -12,6 +12,7 @@ three significant digits, through the page text's own formatter (khub.render.dis
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -24,7 +25,7 @@ from markupsafe import Markup
 from khub.calc import export as calculators
 from khub.data.model import FactSet
 from khub.errors import KhubError
-from khub.render.display import format_value
+from khub.render.display import format_value, human_date
 
 NAMES = ("swe-bench-verified", "cost-vs-volume")
 BREAKEVEN = "self-hosting-breakeven"  # the calculator the cost chart plots
@@ -327,7 +328,7 @@ def _sourced(factset: FactSet, fid: str) -> list[tuple[str, str]]:
     if fact.source is None:
         return [pair for inner in fact.inputs for pair in _sourced(factset, inner)]
     source = factset.sources.get(fact.source)
-    return [(source.title if source else fact.source, fact.as_of.isoformat())]
+    return [(source.title if source else fact.source, human_date(fact.as_of))]
 
 
 def sources_text(factset: FactSet, fids: Iterable[str]) -> str:
@@ -338,9 +339,92 @@ def sources_text(factset: FactSet, fids: Iterable[str]) -> str:
             dates.setdefault(title, set()).add(as_of)
     if not dates:
         return "Source: derived from the hub's own figures."
-    parts = [f"{t}, as of {' and '.join(sorted(d))}" for t, d in sorted(dates.items())]
+    parts = [f"{t}, as of {' and '.join(_by_date(d))}" for t, d in sorted(dates.items())]
     label = "Source" if len(parts) == 1 else "Sources"
     return f"{label}: {'; '.join(parts)}."
+
+
+def _by_date(days: set[str]) -> list[str]:
+    """Return human dates ('30 June 2026') oldest first."""
+    return sorted(days, key=lambda day: dt.datetime.strptime(day, "%d %B %Y").date())
+
+
+# --- a fact's values over time --------------------------------------------------------
+
+HISTORY_PLOT = (64.0, 30.0, WIDTH - 40.0, 150.0)  # left, top, right, bottom of the value plot
+
+
+@dataclass(frozen=True)
+class Point:
+    """One value of a fact over time: from when, the number, and the text the page shows."""
+
+    start: dt.date
+    value: float
+    text: str
+
+
+def draw_history(name: str, points: Sequence[Point], title: str, desc: str) -> str:
+    """Return the SVG of a fact's values over time: a line through each value, labelled.
+
+    Time runs left to right (oldest first), spaced by date; each point carries its value
+    as text, and the first and last dates sit under the axis.
+    """
+    left, top, right, bottom = HISTORY_PLOT
+    first, last = points[0].start, points[-1].start
+    span = max((last - first).days, 1)
+    low = min(p.value for p in points)
+    high = max(p.value for p in points)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+
+    def x(day: dt.date) -> float:
+        return left + (day - first).days / span * (right - left)
+
+    def y(value: float) -> float:
+        return bottom - (value - low) / (high - low) * (bottom - top)
+
+    body: list[Markup] = [
+        _el("line", "axis", x1=left, y1=bottom, x2=right, y2=bottom),
+        _el(
+            "polyline", "api", points=" ".join(f"{_n(x(p.start))},{_n(y(p.value))}" for p in points)
+        ),
+    ]
+    for i, point in enumerate(points):
+        px, py = x(point.start), y(point.value)
+        body.append(_el("circle", "dot", cx=px, cy=py, r=5))
+        anchor = (
+            "tick-start"
+            if i == 0 and len(points) > 1
+            else "tick-end"
+            if i == len(points) - 1
+            else "tick"
+        )
+        body.append(_text(anchor, px, py - 12, point.text))
+    for day, anchor in ((first, "tick-start"), (last, "tick-end")):
+        if day == last and day == first and anchor == "tick-end":
+            continue
+        body.append(_text(anchor, x(day), bottom + FONT + 8, _month(day)))
+    return _svg(name, title, desc, bottom + FONT + 16, body)
+
+
+def _month(day: dt.date) -> str:
+    return day.strftime("%b %Y")
+
+
+def history_chart(name: str, label: str, points: Sequence[Point], caption: str) -> Chart:
+    """Return the chart of one fact's values over time; its data table is the page's own."""
+    words = "; ".join(f"{human_date(p.start)}: {p.text}" for p in points)
+    title = f"{label}: values over time"
+    desc = f"Line chart of {len(points)} values, oldest first. {words}."
+    return Chart(
+        name=name,
+        title=title,
+        desc=desc,
+        caption=caption,
+        svg=draw_history(name, points, title, desc),
+        table_head=(),
+        table_rows=(),
+    )
 
 
 # --- words and tables -----------------------------------------------------------------
@@ -458,20 +542,33 @@ def accessible_svg(chart: Chart) -> str:
 
 
 def figure_html(chart: Chart) -> Markup:
-    """Return the chart as a <figure>: inline SVG, caption, and its numbers as a table."""
-    head = Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in chart.table_head)
-    rows = Markup("").join(
-        Markup("<tr>{}</tr>").format(
-            Markup('<th scope="row">{}</th>').format(row[0])
-            + Markup("").join(Markup("<td>{}</td>").format(c) for c in row[1:])
+    """Return the chart as a <figure>: inline SVG, caption, and its numbers as a table.
+
+    The drawing and the table stay out of the search index (`data-search-exclude`, read by
+    Material's search plugin): their text run together made poor search hits. A chart
+    without table rows (a fact's history, whose table is on the page) gets no table.
+    """
+    svg = Markup(accessible_svg(chart).replace("<svg ", "<svg data-search-exclude ", 1))  # noqa: S704
+    table = Markup("")
+    if chart.table_rows:
+        head = Markup("").join(
+            Markup('<th scope="col">{}</th>').format(h) for h in chart.table_head
         )
-        for row in chart.table_rows
-    )
+        rows = Markup("").join(
+            Markup("<tr>{}</tr>").format(
+                Markup('<th scope="row">{}</th>').format(row[0])
+                + Markup("").join(Markup("<td>{}</td>").format(c) for c in row[1:])
+            )
+            for row in chart.table_rows
+        )
+        table = Markup(
+            "<details data-search-exclude><summary>The numbers in this chart</summary>"
+            "<table><thead><tr>{h}</tr></thead><tbody>{r}</tbody></table></details>\n"
+        ).format(h=head, r=rows)
     return Markup(
         '<figure class="khub-chart" id="khub-chart-{n}">\n{svg}\n<figcaption>{c}</figcaption>\n'
-        "<details><summary>The numbers in this chart</summary>"
-        "<table><thead><tr>{h}</tr></thead><tbody>{r}</tbody></table></details>\n</figure>"
-    ).format(n=chart.name, svg=Markup(accessible_svg(chart)), c=chart.caption, h=head, r=rows)  # noqa: S704
+        "{t}</figure>"
+    ).format(n=chart.name, svg=svg, c=chart.caption, t=table)
 
 
 def chart_helper(factset: FactSet) -> Callable[[str], Markup]:

@@ -1,12 +1,16 @@
-"""Format fact values for readers, by unit: 80.2%, $0.12/day, 500M tokens/day, 3–5×."""
+"""Format for readers: values by unit (80.2%, $0.12/day, 3–5×), unit names, dates, editions."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from khub.data.model import Licence, Range
+from khub.units import get_unit
 
 Style = Literal["plain", "money", "compact"]
 RawValue = float | Range | Licence | str | None
@@ -119,3 +123,39 @@ def format_pair(
     two, suffix_two = format_parts(second, unit_name, decimals)
     shared = unit_style(unit_name).suffix if (suffix_one or suffix_two) else ""
     return one, two, shared
+
+
+# --- unit names, dates and editions ---------------------------------------------------------
+
+_KIND_NAMES = {"text": "text", "enum": "one of a fixed list", "date": "date", "licence": "licence"}
+_EDITION = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def unit_name(unit: str) -> str:
+    """Return a unit's name in words: 'USD per million tokens', 'percent', 'tokens per month'.
+
+    The words are khub.units' labels; a unit whose label is a symbol or empty ('%', '×',
+    a count) is named by its id, and a value that is not a number by its kind.
+    """
+    found = get_unit(unit)
+    if found is None:
+        return unit.replace("_", " ")
+    if not found.numeric:
+        return _KIND_NAMES.get(found.kind, found.kind)
+    if any(ch.isalpha() for ch in found.label):
+        return found.label
+    return found.name.replace("_", " ")
+
+
+@functools.lru_cache(maxsize=4096)
+def human_date(day: dt.date | str) -> str:
+    """Return '30 June 2026' for 2026-06-30 (a date or its ISO text)."""
+    date = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+def edition_name(edition_id: str) -> str:
+    """Return 'June 2026' for the edition '2026-06'; any other text is returned as it is."""
+    if not _EDITION.fullmatch(edition_id):
+        return edition_id
+    return dt.date.fromisoformat(f"{edition_id}-01").strftime("%B %Y")

@@ -241,9 +241,16 @@ def fact_element_html(
     return f'<a class="{classes}" {attributes} href="{href}">{md_text(text)}{marks}</a>'
 
 
+NO_LINK = "No public link is known"
+
+
 def footnote(number: int, sid: str, source: Source, page: str) -> str:
-    """Return the footnote definition of a source: title, publisher, URL or 'URL unknown'."""
-    where = md_link(source.url, source.url) if source.url else "URL unknown"
+    """Return a source's footnote: title, publisher, its link (or that none is known), access."""
+    from khub.render.display import human_date  # here, so this file's imports stay as they are
+
+    where = md_link(source.url, source.url) if source.url else NO_LINK
+    if source.accessed is not None:
+        where += f", accessed {human_date(source.accessed)}"
     entry = f"[Bibliography]({relative('sources.md', page)}#{sid})"
     title = md_text(source.title)
     publisher = md_text(source.publisher.rstrip(". "))

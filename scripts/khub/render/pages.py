@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from khub.data.health import HEALTH_PAGE, health_page
-from khub.data.model import Fact, FactSet, HistoryEntry, Series, Source
+from khub.data.model import Fact, FactSet, Series, Source
 from khub.data.serialize import fact_detail, source_data
 from khub.data.settings import HubSettings
+from khub.editions.store import read_editions
 from khub.render import blocks
 from khub.render.content import ModuleSource
-from khub.render.display import format_value
+from khub.render.display import edition_name, human_date, unit_name
 from khub.render.elements import (
     DERIVED_PAGE,
+    NO_LINK,
     Freshness,
     derived_page_path,
     fact_element_html,
@@ -28,6 +31,7 @@ from khub.render.elements import (
 )
 from khub.render.elements import derived_pages as derived_page_of
 from khub.render.escape import json_bytes, md_link, md_text
+from khub.render.history import Published, history_block, published_values
 
 SCHEMA_VERSION = 1
 FACT_INDEX = "facts/index.md"
@@ -74,11 +78,12 @@ def home_page(settings: HubSettings, modules: list[ModuleInfo], edition: str) ->
     """Return the home page: the hub's modules with their editions."""
     lines = [front(settings.title) + f"# {md_text(settings.title)}", ""]
     by = f"Published by {md_text(settings.publisher)}. " if settings.publisher else ""
-    lines.append(f"{by}Current edition: **{md_text(edition)}**.")
+    lines.append(f"{by}Current edition: **{md_text(edition_name(edition))}**.")
     lines += ["", "| Module | Summary | Edition |", "|---|---|---|"]
     for info in module_order(modules):
         link = f"[{md_text(info.source.meta.title)}]({info.page})"
-        lines.append(f"| {link} | {md_text(info.source.meta.summary)} | {md_text(info.edition)} |")
+        summary, shown = md_text(info.source.meta.summary), md_text(edition_name(info.edition))
+        lines.append(f"| {link} | {summary} | {shown} |")
     lines += [
         "",
         "Every number on these pages links to its entry in the [fact index](facts/index.md); "
@@ -105,12 +110,9 @@ def fact_index(factset: FactSet, by_series: Mapping[str, list[Fact]]) -> str:
     return front("Fact index", indexed=False) + "# Fact index\n\n" + table + "\n"
 
 
-def _unit(name: str) -> str:
-    return f"`{name}`" if name.replace("_", "").isalnum() else md_text(name)
-
-
 def _unit_html(name: str) -> str:
-    return blocks.code(name) if name.replace("_", "").isalnum() else blocks.text(name)
+    """Return a unit's name in words, in a span that wraps between words only (changes.css)."""
+    return f'<span class="khub-unit">{blocks.text(unit_name(name))}</span>'
 
 
 def _source_link(factset: FactSet, sid: str | None, page: str) -> str:
@@ -127,32 +129,44 @@ def _source_html(factset: FactSet, sid: str | None, page: str) -> str:
 
 
 def series_page(
-    sid: str, series: Series, facts: list[Fact], factset: FactSet, freshness: Freshness
+    sid: str,
+    series: Series,
+    facts: list[Fact],
+    factset: FactSet,
+    freshness: Freshness,
+    published: Mapping[str, Sequence[Published]] | None = None,
 ) -> str:
     """Return the page of one series: each fact with value, dates, status, source, history."""
     page = f"facts/{sid}.md"
     head = [front(series.title, indexed=False) + f"# {md_text(series.title)}", ""]
     head.append(
-        f"Series `{sid}` · unit {_unit(series.unit)} · {len(facts)} facts · "
+        f"Series `{sid}` · unit: {md_text(unit_name(series.unit))} · "
+        f"{len(facts)} fact{'s' * (len(facts) != 1)} · "
         f"source {_source_link(factset, series.source, page)}"
     )
     if series.description:
         head += ["", md_text(series.description)]
     blocks_ = ["\n".join(head)]
-    blocks_ += [_fact_block(f, page, factset, freshness) for f in facts]
+    blocks_ += [_fact_block(f, page, factset, freshness, published) for f in facts]
     return "\n\n".join(blocks_) + "\n"
 
 
-def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -> str:
-    """Return one fact's entry: a Markdown heading (in the TOC and search), then HTML tables."""
+def _fact_block(
+    fact: Fact,
+    page: str,
+    factset: FactSet,
+    freshness: Freshness,
+    published: Mapping[str, Sequence[Published]] | None = None,
+) -> str:
+    """Return one fact's entry: a Markdown heading (in the TOC), then HTML tables, its history."""
     _, anchor = fact_target(fact, factset)
     element = fact_element_html(fact, value_text(fact), page, factset, freshness)
     stale = " (stale)" if freshness.is_stale(fact) else ""
     rows = [
         ("Value", element),
         ("Fact id", blocks.code(fact.id)),
-        ("As of", fact.as_of.isoformat()),
-        ("Last verified", fact.verified.isoformat() + stale),
+        ("As of", human_date(fact.as_of)),
+        ("Last verified", human_date(fact.verified) + stale),
         ("Status", blocks.text(fact.status)),
     ]
     if fact.formula is not None:
@@ -170,9 +184,10 @@ def _fact_block(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -
     references = reference_rows(fact, page, factset)
     if references:
         parts.append("\n".join(references).strip("\n"))
-    if fact.history:
-        history = [_history_row(h, fact) for h in fact.history]
-        parts += ["History:", blocks.table(("Value", "From", "To", "Note"), history)]
+    shown = blocks.text(value_text(fact))
+    history = history_block(fact, page, factset, (published or {}).get(fact.id, ()), shown)
+    if history:
+        parts += ["Past values (the table lists the newest first):", history]
     return "\n\n".join(parts)
 
 
@@ -181,32 +196,36 @@ def _input_html(fact: Fact, page: str, factset: FactSet, freshness: Freshness) -
     return f"{blocks.text(fact.label)} ({element})"
 
 
-def _history_row(entry: HistoryEntry, fact: Fact) -> tuple[str, str, str, str]:
-    value = blocks.text(format_value(entry.value, fact.unit.name, fact.decimals))
-    note = blocks.text(entry.note or "")
-    return (value, entry.from_.isoformat(), entry.to.isoformat(), note)
-
-
-def derived_pages(factset: FactSet, freshness: Freshness) -> dict[str, str]:
+def derived_pages(
+    factset: FactSet,
+    freshness: Freshness,
+    published: Mapping[str, Sequence[Published]] | None = None,
+) -> dict[str, str]:
     """Return the pages of derived facts (DERIVED_PER_PAGE each): value, formula, inputs."""
     chunks: dict[str, list[Fact]] = {}
     for fid, path in derived_page_of(factset).items():
         chunks.setdefault(path, []).append(factset.facts[fid])
     total = len(chunks)
     return {
-        path: _derived_page(path, number, total, facts, factset, freshness)
+        path: _derived_page(path, number, total, facts, factset, freshness, published)
         for number, (path, facts) in enumerate(chunks.items(), 1)
     }
 
 
 def _derived_page(
-    path: str, number: int, total: int, facts: list[Fact], factset: FactSet, freshness: Freshness
+    path: str,
+    number: int,
+    total: int,
+    facts: list[Fact],
+    factset: FactSet,
+    freshness: Freshness,
+    published: Mapping[str, Sequence[Published]] | None = None,
 ) -> str:
     title = "Derived facts" if total == 1 else f"Derived facts ({number} of {total})"
     head = front(title, indexed=False) + f"# {title}\n\nComputed from other facts, never typed in."
     if total > 1:
         head += "\n\n" + _page_links(path, total)
-    blocks_ = [head, *(_fact_block(f, path, factset, freshness) for f in facts)]
+    blocks_ = [head, *(_fact_block(f, path, factset, freshness, published) for f in facts)]
     return "\n\n".join(blocks_) + "\n"
 
 
@@ -234,14 +253,14 @@ def sources_page(
 
 
 def _source_block(sid: str, source: Source, citing: list[ModuleInfo]) -> str:
-    url = md_link(source.url, source.url) if source.url else "URL unknown"
+    url = md_link(source.url, source.url) if source.url else NO_LINK
     lines = [
         f"## {md_text(source.title)} {{#{sid}}}",
         "",
         f"{md_text(source.publisher)} · {md_text(source.kind)} · {url}",
     ]
     if source.accessed:
-        lines[-1] += f" · accessed {source.accessed.isoformat()}"
+        lines[-1] += f" · accessed {human_date(source.accessed)}"
     for scheme, ident in sorted(source.identifiers.items()):
         lines[-1] += f" · {md_text(scheme)}: {md_text(ident)}"
     if source.note:
@@ -313,6 +332,7 @@ def site_pages(
     """Return every generated page besides the modules, by path in build/docs."""
     citing = cited_by(modules)
     by_series = series_index(factset)
+    published = published_values(read_editions(Path(factset.root)))
     pages: dict[str, str] = {
         "index.md": home_page(settings, modules, edition),
         FACT_INDEX: fact_index(factset, by_series),
@@ -320,8 +340,9 @@ def site_pages(
         HEALTH_PAGE: health_page(factset, freshness.stale_after_days, freshness.today),
     }
     for sid, series in factset.series.items():
-        pages[f"facts/{sid}.md"] = series_page(sid, series, by_series[sid], factset, freshness)
-    pages.update(derived_pages(factset, freshness))
+        facts = by_series[sid]
+        pages[f"facts/{sid}.md"] = series_page(sid, series, facts, factset, freshness, published)
+    pages.update(derived_pages(factset, freshness, published))
     files = {path: text.encode("utf-8") for path, text in pages.items()}
     files.update(api_files(factset, modules, citing, freshness))
     return files

@@ -71,7 +71,7 @@ KHUB_DATA = frozenset(
         "data-out",
         "data-work",
         "data-var",
-        "data-search-exclude",  # the theme's search leaves the element out (labels, badges)
+        "data-search-exclude",  # the theme's search leaves the element out (labels, badges, charts)
     }
 )
 # What a fact link tells the popover script (khub.render.elements.popover_data); only on <a>,

@@ -1,4 +1,4 @@
-"""What the reader sees: the "What changed in this edition" block, the changelog, the feed."""
+"""What the reader sees: the module pages' "What changed" block, the changelog, the feed."""
 
 from __future__ import annotations
 
@@ -44,12 +44,7 @@ def _describe(row: ChangeRow, prefix: str) -> str:
         return f"New: {name}, {_escape(row.new or '')}."
     if row.kind == "removed":
         return f"No longer tracked: {name} (was {_escape(row.old or '')})."
-    if row.kind == "value":
-        change = f"{row.old} → {row.new}" + (f" ({row.percent})" if row.percent else "")
-        return f"{name}: {_escape(change)}."
-    if row.kind == "status-source":
-        return f"{name}: {_escape(row.detail)}."
-    return f"{name}: details updated."
+    return f"{name}: {_escape(row.change)}."
 
 
 def _escape(text: str) -> str:
@@ -109,44 +104,77 @@ def module_preamble(root: Path | str, factset: FactSet) -> Callable[[str, frozen
 def module_block(
     root: Path | str, factset: FactSet, module_id: str, fact_ids: Iterable[str]
 ) -> str:
-    """Return the Markdown "What changed in this edition" block for the top of a module page."""
+    """Return the Markdown "What changed" block of a module page (placed after its opening)."""
     return _block(_Editions.read(root, factset), factset, module_id, set(fact_ids))
 
 
+OPEN_UP_TO = 3  # a block with more items than this starts collapsed: its summary stays visible
+BLOCK_CLASS = "khub-changes"  # the details block's type; templates/assets/khub/changes.css
+
+
 def _block(eds: _Editions | None, factset: FactSet, module_id: str, used: set[str]) -> str:
-    lines = ["## What changed in this edition", ""]
     if eds is None:
-        lines += [
-            "**Draft**: no edition has been published yet; the figures below are the working "
-            "data, not yet reviewed for an edition.",
+        summary = "Working draft: no edition has been published yet"
+        body = [
+            "The figures below are the working data, not yet reviewed for an edition.",
             "",
             _CHANGELOG_LINK,
-            "",
         ]
-        return "\n".join(lines)
-    lines += [f"**{month_name(eds.latest.id)} edition**", ""]
+        return _details(summary, body, is_open=True)
+    head = f"What changed in the {month_name(eds.latest.id)} edition: "
     notes = [n for n in eds.snap.notes if n.module == module_id]
     if eds.previous is None or eds.changes is None or not used & set(eds.previous.facts):
-        lines.append(f"This is the first edition of this module, published {_pub(eds.latest)}.")
-        lines += ["", *(f"- {_escape(n.text)}" for n in notes)] if notes else []
+        summary = head + "the first edition of this module"
+        summary += f" · {_count(len(notes), 'note')}" if notes else ""
+        first = f"This is the first edition of this module, published {_pub(eds.latest)}."
+        items = [f"- {_escape(n.text)}" for n in notes]
+        lead = [first, ""]
     else:
-        bullets = change_lines(restrict(eds.changes, used, module_id), factset)
+        d = restrict(eds.changes, used, module_id)
+        items = change_lines(d, factset)
         since = month_name(eds.previous.edition or "")
-        lines += bullets or [f"- No change since the {since} edition."]
+        summary = head + (_tally(d, factset) or f"no change since {since}")
+        lead = [f"Published {_pub(eds.latest)}.", ""] if items else []
+        items = items or [f"- No change since the {since} edition."]
     pending = restrict(eds.pending, used)
     moved = [c for c in (*pending.facts, *pending.derived) if c.kind not in QUIET]
+    after = []
     if moved:
         count = len(moved)
-        lines += [
-            "",
-            f"Since this edition, {count} figure{'s' * (count != 1)} on this page "
-            "changed in the working data; the next edition will summarise them.",
-        ]
-    lines += ["", f"*Last reviewed: {_pub(eds.latest)}.* {_CHANGELOG_LINK}", ""]
-    return "\n".join(lines)
+        after.append(
+            f"Since this edition, {_count(count, 'figure')} on this page "
+            "changed in the working data; the next edition will summarise them."
+        )
+    after.append(_CHANGELOG_LINK)
+    body = [*lead, *items, *([""] if items else []), *"\n\n".join(after).split("\n")]
+    return _details(summary, body, is_open=len(items) <= OPEN_UP_TO)
 
 
-# Module pages sit beside changelog.md in build/docs/.
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def _tally(d: Diff, factset: FactSet) -> str:
+    """Return what a module's part of a diff holds: '2 figures changed · 1 note', or ''."""
+    rows = len(change_rows(d, factset))
+    parts = [f"{_count(rows, 'figure')} changed"] if rows else []
+    parts += [_count(len(d.notes_added), "note")] if d.notes_added else []
+    parts += [_count(len(d.claims), "checked statement")] if d.claims else []
+    rechecked = rechecked_count(d)
+    parts += [f"{rechecked} re-checked, unchanged"] if rechecked else []
+    return " · ".join(parts)
+
+
+def _details(summary: str, body: list[str], *, is_open: bool) -> str:
+    """Return a pymdownx.details block: the summary always shown, the body indented under it."""
+    marker = "???+" if is_open else "???"
+    title = summary.replace("\\", "").replace('"', "'")
+    lines = [f'{marker} {BLOCK_CLASS} "{title}"']
+    lines += [f"    {line}" if line else "" for line in body]
+    return "\n".join([*lines, ""])
+
+
+# Module pages sit beside changelog.md in build/docs.
 _CHANGELOG_LINK = "[Every edition and its changes](changelog.md)"
 
 
@@ -181,7 +209,7 @@ def changelog(factset: FactSet, editions: list[Edition]) -> str:
     ]
     for edition, d, snap in reversed(edition_diffs(editions)):
         lines += [f"## {month_name(edition.id)} edition", ""]
-        lines += [f"Published {_pub(edition)}. Edition `{edition.id}`.", ""]
+        lines += [f"Published {_pub(edition)}.", ""]
         if d is None:
             lines += [f"The first edition: {len(snap.facts)} figures frozen.", ""]
             lines += _notes_by_module(snap.notes, Path(factset.root))

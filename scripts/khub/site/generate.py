@@ -21,6 +21,7 @@ from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
 from khub.render.freshness import module_lead
+from khub.render.intro import after_intro
 from khub.render.manifest import (
     ASSETS_DIR,
     Fingerprints,
@@ -162,10 +163,11 @@ def _module_files(
 
 
 def module_page(module: ModuleSource, body: str, preamble: str = "", lead: str = "") -> str:
-    """Return a module page: front matter, title, the lead (freshness), preamble, body."""
+    """Return a module page: front matter, title, the lead (freshness), then the body with the
+    preamble (what changed) after its opening paragraph."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
-    parts = [head, lead.strip("\n"), preamble.strip("\n"), body.strip("\n")]
+    parts = [head, lead.strip("\n"), after_intro(body, preamble).strip("\n")]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -1,0 +1,39 @@
+"""The three-edition hub with recorded history: a price with three values, a score with two.
+
+`price.alpha` gets two history records before its current value (three numbers: its fact
+page draws a chart); `score.alpha` changed between editions without a history record (its
+older value comes from the April edition). Built with the repository's theme files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.kit.editions import edit_facts, three_editions
+from tests.kit.paths import REPO
+
+PRICE_HISTORY = (
+    "      status: vendor-reported\n"
+    "      history:\n"
+    "        - {value: 6.5, from: 2025-10-01, to: 2026-01-15, note: Launch price.}\n"
+    "        - {value: 6.0, from: 2026-01-15, to: 2026-04-01}\n"
+)
+
+
+def history_hub(root: Path) -> Path:
+    """Write the three-edition hub with price.alpha's history and the repository's theme."""
+    three_editions(root)
+    edit_facts(root, "      status: vendor-reported\n", PRICE_HISTORY)
+    return with_theme(root)
+
+
+def with_theme(root: Path) -> Path:
+    """Copy the repository's mkdocs.yml and templates/ into a fixture hub (stand-in assets)."""
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
+    for name in ("calculators.css", "calculators.js"):
+        asset = root / "templates" / "assets" / "khub" / name
+        if not asset.exists():
+            asset.write_text("/* stand-in */\n")
+    return root
