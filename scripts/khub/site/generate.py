@@ -163,8 +163,7 @@ def _module_files(
 
 
 def module_page(module: ModuleSource, body: str, preamble: str = "", lead: str = "") -> str:
-    """Return a module page: front matter, title, the lead (freshness), then the body with the
-    preamble (what changed) after its opening paragraph."""
+    """Return a module page: title, the freshness lead, then the body with what changed in it."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
     parts = [head, lead.strip("\n"), after_intro(body, preamble).strip("\n")]
