@@ -153,7 +153,7 @@ def test_fmt_options(hub: Path, run_generate: Run) -> None:
     run_generate()
     text = page(hub, "gamma")
     assert "[Model A](facts/bench-score.md#model-a)" in text
-    assert "[2026-06-30](facts/bench-score.md#model-a)" in text
+    assert "[30 June 2026](facts/bench-score.md#model-a)" in text
     est = '<span class="khub-label" data-search-exclude>est.</span>'
     assert f"[500.0M tokens/day{est}](facts/costs.md#volume)" in text
     assert f"[2026-06-30{est}]" not in text  # the label is about a value, not a date

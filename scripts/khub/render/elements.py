@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from khub.data.model import Fact, FactSet, Licence, Source
 from khub.render.blocks import page_url
-from khub.render.display import format_value
+from khub.render.display import format_value, human_date
 from khub.render.escape import md_attr, md_link, md_text
 
 DERIVED_PAGE = "facts/derived.md"
@@ -183,7 +183,7 @@ def reference_rows(fact: Fact, page: str, factset: FactSet) -> list[str]:
             if not isinstance(ref.states, str) or fact.unit.kind != "licence"
             else md_text(ref.states)
         )
-        when = ref.retrieved.isoformat() if ref.retrieved else (ref.commit or "")
+        when = human_date(ref.retrieved) if ref.retrieved else (ref.commit or "")
         lines.append(f"| {link} | {states} | {md_text(when)} | {md_text(ref.note or '')} |")
     return lines
 
@@ -197,7 +197,7 @@ def value_text(fact: Fact, fmt: str = "value", decimals: int | None = None) -> s
         return fact.label
     if fmt in ("as_of", "verified"):
         date: dt.date = getattr(fact, fmt)
-        return date.isoformat()
+        return human_date(date)
     if fmt == "status":
         return fact.status
     if fmt in ("id", "tier", "name") and isinstance(fact.value, Licence):
@@ -246,8 +246,6 @@ NO_LINK = "No public link is known"
 
 def footnote(number: int, sid: str, source: Source, page: str) -> str:
     """Return a source's footnote: title, publisher, its link (or that none is known), access."""
-    from khub.render.display import human_date  # here, so this file's imports stay as they are
-
     where = md_link(source.url, source.url) if source.url else NO_LINK
     if source.accessed is not None:
         where += f", accessed {human_date(source.accessed)}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from khub.data.health import HEALTH_PAGE, section_anchor
 from khub.data.model import Fact, FactSet
-from khub.render.changes import day_name, month_name
+from khub.render.display import edition_name, human_date
 from khub.render.elements import (
     LABELS,
     OVERDUE_BADGE,
@@ -49,17 +49,10 @@ class PageState:
     statuses: frozenset[str]
 
 
-def human_date(day: dt.date) -> str:
-    """Return '30 June 2026' for a date."""
-    return day_name(day.isoformat())
-
-
 def edition_text(edition: str) -> str:
     """Return 'June 2026 edition' for '2026-06'; the draft wording for anything else."""
-    try:
-        return f"{month_name(edition)} edition"
-    except ValueError:
-        return DRAFT
+    name = edition_name(edition)
+    return f"{name} edition" if name != edition else DRAFT
 
 
 def page_state(factset: FactSet, freshness: Freshness, fact_ids: Iterable[str]) -> PageState:
