@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from collections.abc import Iterator
@@ -36,15 +37,15 @@ CHROMIUM_ARGS = [
 MODULES = ("open-vs-closed", "api-prices", "licences")
 
 
-def build(root: Path, site_url: str) -> Path:
+def build(root: Path, site_url: str, today: dt.date = TODAY) -> Path:
     """Generate the hub with the calculators and charts wired in, then mkdocs build --strict."""
-    factset, _ = load(root, today=TODAY, cache=False)
+    factset, _ = load(root, today=today, cache=False)
     generate(
         root,
         factset,
         helpers={"calculator": calculator_helper(factset), "chart": chart_helper(factset)},
         extra_files=[calculators.extra_files, charts.extra_files],
-        today=TODAY,
+        today=today,
         cache=False,
     )
     previous = os.environ.get("KHUB_SITE_URL")

@@ -147,10 +147,12 @@ def png_fault(data: bytes) -> str | None:
 
 def svg_fault(data: bytes) -> str | None:
     """Return what makes data an unsafe or broken SVG logo, None when it is only a drawing."""
+    if b"\0" in data or not _utf8(data):
+        return "is not UTF-8 text"
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper() or b"<?xml-" in data:
         return "holds a DOCTYPE, an entity or a processing instruction"
     try:
-        tree = ElementTree.fromstring(data)
+        tree = ElementTree.fromstring(data)  # noqa: S314 - no DOCTYPE, so no entities (above)
     except ElementTree.ParseError as exc:
         return f"is not well-formed XML ({exc})"
     if tree.tag != f"{_SVG_NS}svg":
@@ -160,6 +162,14 @@ def svg_fault(data: bytes) -> str | None:
         if fault is not None:
             return fault
     return None
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _element_fault(element: ElementTree.Element) -> str | None:
