@@ -208,3 +208,13 @@ def test_search_opened_with_the_keyboard_and_from_a_result(
     expect(first).to_be_visible()
     first.click()
     expect(page.locator("article mark")).not_to_have_count(0)  # search.highlight marked it
+
+
+def test_footnote_markers_in_tables_are_readable(page: Page, guard: Guard, site: Site) -> None:
+    page.goto(f"{site.url}{MODULES[0]}/")
+    sizes: list[float] = page.evaluate(
+        "[...document.querySelectorAll('article table .footnote-ref')]"
+        ".map(a => parseFloat(getComputedStyle(a).fontSize))"
+    )
+    assert sizes, "the flagship module cites sources in its tables"
+    assert min(sizes) >= 11.0, sizes

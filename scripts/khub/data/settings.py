@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from khub.data.yamlio import MAX_FILE_BYTES, locate, parse, read_text, too_large
 from khub.disk.paths import path_fault, read_contained
@@ -91,30 +91,32 @@ class Colours(BaseModel):
     accent: Colour
 
 
+def _readable(colours: Colours, scheme: str, page: str) -> Colours:
+    """Return colours when white text on primary and accent on the page reach WCAG AA."""
+    for name, colour, under, what in (
+        ("primary", colours.primary, WHITE, "white text on it"),
+        ("accent", colours.accent, page, f"on the {scheme} page, {page}"),
+    ):
+        ratio = contrast(colour, under)
+        if ratio < AA_CONTRAST:
+            raise ValueError(
+                f"{name} {colour} has contrast {ratio:.2f}:1 for {what}; "
+                f"WCAG AA needs {AA_CONTRAST}:1 (choose a darker or lighter shade)"
+            )
+    return colours
+
+
+Light = Annotated[Colours, AfterValidator(lambda c: _readable(c, "light", WHITE))]
+Dark = Annotated[Colours, AfterValidator(lambda c: _readable(c, "dark", SLATE_BG))]
+
+
 class Palette(BaseModel):
     """The light and the dark scheme's colours."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    light: Colours = Colours(primary="#1f4e5f", accent="#9c4a12")
-    dark: Colours = Colours(primary="#1d4a59", accent="#8ac6d4")
-
-    @model_validator(mode="after")
-    def _readable(self) -> Palette:
-        pairs = [
-            ("light.primary", self.light.primary, WHITE, "white header text and links on white"),
-            ("light.accent", self.light.accent, WHITE, "links under the pointer, on white"),
-            ("dark.primary", self.dark.primary, WHITE, "white header text"),
-            ("dark.accent", self.dark.accent, SLATE_BG, f"links on the dark page, {SLATE_BG}"),
-        ]
-        for name, colour, under, what in pairs:
-            ratio = contrast(colour, under)
-            if ratio < AA_CONTRAST:
-                raise ValueError(
-                    f"{name} {colour} has contrast {ratio:.2f}:1 for {what}; "
-                    f"WCAG AA needs {AA_CONTRAST}:1"
-                )
-        return self
+    light: Light = Colours(primary="#1f4e5f", accent="#9c4a12")
+    dark: Dark = Colours(primary="#1d4a59", accent="#8ac6d4")
 
 
 class Footer(BaseModel):
@@ -165,7 +167,7 @@ def load_settings(root: Path) -> HubSettings:
                 HUB_FILE,
                 locate(text or "", tuple(e["loc"])),
                 f"{'.'.join(map(str, e['loc']))}: {_message(e['msg'])}",
-                f"keys: {', '.join(HubSettings.model_fields)}",
+                _hint(e["type"], tuple(e["loc"])),
             )
             for e in exc.errors()
         ]
@@ -179,6 +181,20 @@ def hub_line(root: Path, keypath: tuple[str | int, ...]) -> int:
     except (OSError, UnicodeDecodeError):
         return 0
     return locate(text, keypath)
+
+
+def _hint(kind: str, loc: tuple[str | int, ...]) -> str:
+    """Return the keys allowed where an unknown key was found; nothing for other errors."""
+    if kind != "extra_forbidden":
+        return ""
+    model: type[BaseModel] = HubSettings
+    for key in loc[:-1]:
+        field = model.model_fields.get(str(key))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return f"keys: {', '.join(model.model_fields)}"
 
 
 def _message(msg: str) -> str:

@@ -5,9 +5,9 @@
 - `assets/hub/brand.css`: Material's colour custom properties for the light and dark scheme;
 - `assets/hub/logo.svg` (or `.png`): the logo file hub.yml names, checked (an SVG holds only
   drawing elements: no script, no event attribute, no link out of the file, no entities);
-- `.khub/theme.json`: the site name, the footer's text and the module order, which the
-  builder's khub plugin (khub.site.theme) puts into the theme. MkDocs skips dot folders, so
-  it is read by the build and never published.
+- `assets/hub/.theme.json`: the site name, the footer's text and the module order, which
+  the builder's khub plugin (khub.site.theme) puts into the theme. MkDocs skips dot files,
+  so it is read by the build and never published.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from khub.errors import DataError, Problem, UnsafePathError
 
 BRAND_CSS = "assets/hub/brand.css"
 LOGO = "assets/hub/logo"
-THEME_JSON = ".khub/theme.json"
+THEME_JSON = "assets/hub/.theme.json"
 MAX_LOGO_BYTES = 100 * 1024
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _SVG_TAGS = frozenset(

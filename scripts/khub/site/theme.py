@@ -1,7 +1,7 @@
 """The builder's khub plugin: put the hub's brand and module order into Material's theme.
 
-`khub generate` writes build/docs/.khub/theme.json (khub.site.brand); this plugin, which
-mkdocs.yml lists as `khub`, reads it from the docs folder being built and sets:
+`khub generate` writes build/docs/assets/hub/.theme.json (khub.site.brand); this plugin,
+which mkdocs.yml lists as `khub`, reads it from the docs folder being built and sets:
 
 - the site name (data/hub.yml `title`), escaped once, as Material inserts it raw;
 - the logo and favicon (assets/hub/logo.*), and no "Made with Material" line;
@@ -43,7 +43,7 @@ def read_theme(docs_dir: Path) -> ThemeSettings | None:
 
 
 class ThemePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    """Apply build/docs/.khub/theme.json to the configuration and the navigation."""
+    """Apply build/docs/assets/hub/.theme.json to the configuration and the navigation."""
 
     theme: ThemeSettings | None = None
 
