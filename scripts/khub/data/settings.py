@@ -167,7 +167,7 @@ def load_settings(root: Path) -> HubSettings:
                 HUB_FILE,
                 locate(text or "", tuple(e["loc"])),
                 f"{'.'.join(map(str, e['loc']))}: {_message(e['msg'])}",
-                _hint(e["type"], tuple(e["loc"])),
+                _hint(tuple(e["loc"])),
             )
             for e in exc.errors()
         ]
@@ -183,10 +183,8 @@ def hub_line(root: Path, keypath: tuple[str | int, ...]) -> int:
     return locate(text, keypath)
 
 
-def _hint(kind: str, loc: tuple[str | int, ...]) -> str:
-    """Return the keys allowed where an unknown key was found; nothing for other errors."""
-    if kind != "extra_forbidden":
-        return ""
+def _hint(loc: tuple[str | int, ...]) -> str:
+    """Return the keys allowed in the mapping that holds the key in error."""
     model: type[BaseModel] = HubSettings
     for key in loc[:-1]:
         field = model.model_fields.get(str(key))
