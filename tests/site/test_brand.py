@@ -205,3 +205,22 @@ def test_settings_default_without_a_brand(tmp_path: Path) -> None:
     with pytest.raises(DataError):
         (tmp_path / "data" / "hub.yml").write_text('title: "a\\nb"\n', encoding="utf-8")
         load_settings(tmp_path)
+
+
+def test_khub_build_rebuilds_when_only_the_brand_changes(tmp_path: Path) -> None:
+    hub = _hub(tmp_path)
+    first = run_khub(hub, "build", today=TODAY.isoformat())
+    assert first.returncode == 0, first.stderr
+    again = run_khub(hub, "build", today=TODAY.isoformat())
+    assert (
+        again.stderr.strip().splitlines()[-1]
+        == "site is up to date: nothing changed since the last build"
+    )
+    text = (hub / "data" / "hub.yml").read_text(encoding="utf-8")
+    (hub / "data" / "hub.yml").write_text(text.replace("Not advice.", "Still not advice."))
+    changed = run_khub(hub, "build", today=TODAY.isoformat())
+    assert changed.returncode == 0, changed.stderr
+    assert "Still not advice." in (hub / "site" / "index.html").read_text(encoding="utf-8")
+    (hub / "data" / "brand" / "logo.svg").write_bytes(GOOD_SVG.replace(b"#123456", b"#654321"))
+    assert run_khub(hub, "build", today=TODAY.isoformat()).returncode == 0
+    assert b"#654321" in (hub / "site" / "assets" / "hub" / "logo.svg").read_bytes()
