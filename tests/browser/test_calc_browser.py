@@ -172,7 +172,7 @@ def test_calculators_work_again_after_instant_navigation(page: Page, guard: Guar
     page.go_back()
     page.wait_for_url("**/open-vs-closed/")
     wait_ready(page)
-    page.locator(".md-sidebar--primary").get_by_role("link", name="Home", exact=True).click()
+    page.locator(".md-tabs").get_by_role("link", name="Modules", exact=True).click()
     page.wait_for_function("location.pathname === '/'")
     page.locator('.md-content a[href$="open-vs-closed/"]').first.click()
     page.wait_for_url("**/open-vs-closed/")

@@ -30,8 +30,9 @@ from khub.render.manifest import (
     manifest_path,
     page_key,
 )
-from khub.render.pages import ModuleInfo, front, site_pages
+from khub.render.pages import ModuleInfo, front, module_order, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
+from khub.site.brand import theme_files
 
 BUILD_DOCS = "build/docs"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -95,6 +96,7 @@ def generate(
     files = _module_files(modules, renders, module_preamble, leads)
     files.update(site_pages(factset, infos, settings, freshness, edition))
     files.update(read_assets(root, templates))
+    files.update(theme_files(root, settings, [info.page for info in module_order(infos)]))
     _add_extra(files, extra_files, factset)
     out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
     written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
