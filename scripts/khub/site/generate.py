@@ -20,6 +20,7 @@ from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
+from khub.render.follow import follow_block
 from khub.render.manifest import (
     ASSETS_DIR,
     Fingerprints,
@@ -30,6 +31,7 @@ from khub.render.manifest import (
 )
 from khub.render.pages import ModuleInfo, front, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
+from khub.site import following
 
 BUILD_DOCS = "build/docs"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -86,8 +88,14 @@ def generate(
         raise DataError(problems)
     edition = latest_edition(root)
     infos = [_info(m, renders[m.id], edition) for m in modules]
-    files = _module_files(modules, renders, module_preamble)
+    files = _module_files(modules, renders, module_preamble, edition_ids(root))
     files.update(site_pages(factset, infos, settings, freshness, edition))
+    uses = {m.id: frozenset(renders[m.id].usage.facts) for m in modules}
+    files.update(
+        following.site_files(
+            root, factset, settings, modules, uses, templates, cache_dir, freshness.today
+        )
+    )
     files.update(read_assets(root, templates))
     _add_extra(files, extra_files, factset)
     out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
@@ -125,9 +133,14 @@ def _render_modules(
     return renders, rendered, reused
 
 
+def edition_ids(root: Path) -> list[str]:
+    """Return the ids of the editions in data/editions/, oldest first."""
+    return sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+
+
 def latest_edition(root: Path) -> str:
     """Return the id of the newest published edition in data/editions/, if any."""
-    editions = sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+    editions = edition_ids(root)
     return editions[-1] if editions else NO_EDITION
 
 
@@ -142,21 +155,27 @@ def _info(module: ModuleSource, rendered: Rendered, edition: str) -> ModuleInfo:
 
 
 def _module_files(
-    modules: list[ModuleSource], renders: dict[str, Rendered], preamble: Preamble | None
+    modules: list[ModuleSource],
+    renders: dict[str, Rendered],
+    preamble: Preamble | None,
+    editions: Sequence[str] = (),
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for module in modules:
         rendered = renders[module.id]
         top = preamble(module.id, frozenset(rendered.usage.facts)) if preamble else ""
-        files[f"{module.id}.md"] = module_page(module, rendered.body, top).encode("utf-8")
+        page = module_page(module, rendered.body, top, editions)
+        files[f"{module.id}.md"] = page.encode("utf-8")
     return files
 
 
-def module_page(module: ModuleSource, body: str, preamble: str = "") -> str:
-    """Return a module page: front matter, title, the preamble, then the rendered body."""
+def module_page(
+    module: ModuleSource, body: str, preamble: str = "", editions: Sequence[str] = ()
+) -> str:
+    """Return a module page: front matter, title, the preamble, the body, the follow block."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
-    parts = [head, preamble.strip("\n"), body.strip("\n")]
+    parts = [head, preamble.strip("\n"), body.strip("\n"), follow_block(module.id, editions)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
