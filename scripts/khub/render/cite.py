@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from khub.data.model import Fact, FactSet
 from khub.render.changes import day_name, month_name
+from khub.render.elements import value_text
 
 ARCHIVE_DIR = "editions"
 
@@ -46,3 +48,32 @@ def citation(
         f"{label}: {value}. {hub}, {month_name(edition_id)} edition. {link} "
         f"(accessed {day_name(accessed.isoformat())})."
     )
+
+
+def fact_citation(
+    fact: Fact, factset: FactSet, hub: str, edition_id: str, base_url: str | None, accessed: dt.date
+) -> str:
+    """Return the citation of a live fact as published in an edition (for the current pages).
+
+    The value is the one the fact pages show; the permalink is the edition's archive entry.
+    """
+    series = factset.series.get(fact.series) if fact.series else None
+    label = f"{series.title}: {fact.label}" if series else fact.label
+    link = permalink(base_url, edition_id, fact.id, fact.series)
+    return citation(label, value_text(fact), hub, edition_id, link, accessed)
+
+
+def cite_data(hub: str, edition_id: str, base_url: str | None) -> dict[str, str]:
+    """Return what a page script needs to cite any fact of the current edition.
+
+    The permalink pattern holds {series} and {subject}: a fact id 'series.subject' splits at
+    its first dot; a derived fact (no dot) is series 'derived', subject its whole id.
+    """
+    base = base_url or "/"
+    return {
+        "hub": hub,
+        "edition": edition_id,
+        "edition_name": month_name(edition_id),
+        "permalink": f"{base}{ARCHIVE_DIR}/{edition_id}/facts/{{series}}/#{{subject}}",
+        "derived_series": "derived",
+    }

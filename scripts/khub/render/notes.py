@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -55,9 +56,11 @@ class Newsletter:
     sections: tuple[ModuleSection, ...]
 
     @property
-    def notes(self) -> list[tuple[str, str]]:
-        """Return the edition's editorial notes as (module title, text), in module order."""
-        return [(s.title, n.text) for s in self.sections for n in s.change.notes]
+    def notes(self) -> list[tuple[str, list[str]]]:
+        """Return the edition's editorial notes as (module title, texts), in module order."""
+        return [
+            (s.title, [n.text for n in s.change.notes]) for s in self.sections if s.change.notes
+        ]
 
     @property
     def title(self) -> str:
@@ -126,10 +129,11 @@ def _intro(notes: Newsletter) -> str:
 
 def as_text(notes: Newsletter, base: str) -> str:
     """Return the notes as plain text, one idea a line, addresses in full."""
-    lines = [notes.title, "=" * len(notes.title), "", _intro(notes), ""]
+    lines = [notes.title, "=" * len(notes.title), "", _wrap(_intro(notes)), ""]
     if notes.notes:
         lines += [_WHY, "-" * len(_WHY), ""]
-        lines += [f"{title}: {text}\n" for title, text in notes.notes]
+        for title, texts in notes.notes:
+            lines += [f"{title}:", "", *(_wrap(text, "  ") + "\n" for text in texts)]
     if not notes.sections:
         lines += ["No module changed in this edition.", ""]
     for section in notes.sections:
@@ -137,17 +141,32 @@ def as_text(notes: Newsletter, base: str) -> str:
         lines += [section.title, "-" * len(section.title), ""]
         if change.first and not change.rows:
             lines += ["First published in this edition.", ""]
+        items = []
         for row in change.rows:
             target = _row_target(row)
             where = f" <{page_address(base, *target)}>" if target else ""
-            lines.append(f"* {row_text(row)}{where}")
-        lines += [f"* {text}" for text in change.claims]
+            items.append(f"{row_text(row)}{where}")
+        items += list(change.claims)
         for item in section.unchecked:
             link = page_address(base, item.page, item.anchor)
-            lines.append(f"* Not re-checked: {item.label}, {unchecked_text(item.since)} <{link}>")
-        lines += ["", f"Follow it: {base}{feed_path(section.module)}", ""]
+            items.append(f"Not re-checked: {item.label}, {unchecked_text(item.since)} <{link}>")
+        lines += [_wrap(text, "* ", "  ") for text in items]
+        lines += [""] if items else []
+        lines += [f"Follow it: {base}{feed_path(section.module)}", ""]
     lines += [f"Every edition: {base}changelog/", f"These notes online: {_online(notes, base)}"]
     return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, first: str = "", rest: str | None = None) -> str:
+    """Return text wrapped at 72 columns (addresses are never broken)."""
+    return textwrap.fill(
+        text,
+        72,
+        initial_indent=first,
+        subsequent_indent=first if rest is None else rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _online(notes: Newsletter, base: str) -> str:
@@ -163,6 +182,7 @@ _WRAP = (
 )
 _H1 = "font-size:22px;line-height:1.3;margin:0 0 12px 0;"
 _H2 = "font-size:18px;line-height:1.3;margin:24px 0 8px 0;"
+_H3 = "font-size:16px;line-height:1.3;margin:16px 0 4px 0;"
 _SMALL = "font-size:14px;"
 # Mail clients that honour prefers-color-scheme swap the colours; the others keep the
 # reader's own defaults, since no colour is forced inline.
@@ -179,7 +199,9 @@ def as_html(notes: Newsletter, base: str) -> str:
     parts = [f'<h1 style="{_H1}">{esc(notes.title)}</h1>', f"<p>{esc(_intro(notes))}</p>"]
     if notes.notes:
         parts.append(f'<h2 style="{_H2}">{esc(_WHY)}</h2>')
-        parts += [f"<p><strong>{esc(t)}</strong>: {esc(text)}</p>" for t, text in notes.notes]
+        for title, texts in notes.notes:
+            parts.append(f'<h3 style="{_H3}">{esc(title)}</h3>')
+            parts += [f"<p>{esc(text)}</p>" for text in texts]
     if not notes.sections:
         parts.append("<p>No module changed in this edition.</p>")
     for section in notes.sections:
@@ -239,7 +261,8 @@ def as_markdown(notes: Newsletter) -> str:
     lines = [front(notes.title, _intro(notes)) + f"# {md_text(notes.title)}", "", _intro(notes), ""]
     if notes.notes:
         lines += [f"## {_WHY}", ""]
-        lines += [f"**{md_text(t)}**: {md_text(text)}\n" for t, text in notes.notes]
+        for title, texts in notes.notes:
+            lines += [f"### {md_text(title)}", "", *(f"{md_text(text)}\n" for text in texts)]
     if not notes.sections:
         lines += ["No module changed in this edition.", ""]
     for section in notes.sections:

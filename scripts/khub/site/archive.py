@@ -206,9 +206,10 @@ class Archiver:
                 page = _render_page(renderer, edition.id, module, revision if from_git else None)
                 if page is None and from_git:  # the old text fails today: try the current one
                     current = next((m for m in self.modules if m.id == module_id), None)
-                    if current is not None:
+                    if current is not None:  # a new renderer: the old template is cached
                         _write(folder, current.path, current.text.encode("utf-8"))
-                        page = _render_page(renderer, edition.id, current, None)
+                        again = Renderer(folder, factset, freshness, limits=limits)
+                        page = _render_page(again, edition.id, current, None)
                 if page is not None:
                     pages.append(page)
         return pages
@@ -324,7 +325,8 @@ def module_markdown(edition: Edition, page: Page, current: bool) -> str:
     else:
         lines.append(
             "    The text as it stood then is not available here (no git history of that "
-            "revision), so this is today's text with that edition's values."
+            "revision, or that text no longer renders), so this is today's text with that "
+            "edition's values."
         )
     lines += ["", page.body.strip("\n"), ""]
     return "\n".join(lines)

@@ -15,10 +15,12 @@ from khub.data.model import FactSet
 from khub.data.settings import HubSettings
 from khub.disk.paths import Scan
 from khub.editions.store import Edition, read_editions
+from khub.render.cite import cite_data
 from khub.render.content import ModuleSource
+from khub.render.escape import json_bytes
 from khub.render.feeds import module_feeds
 from khub.render.follow import notes_page
-from khub.render.history import history_files
+from khub.render.history import SCHEMA_VERSION, history_files
 from khub.render.notes import as_markdown, newsletter
 from khub.render.whatchanged import site_url
 from khub.site.archive import Archiver, archive_files, edition_commits
@@ -57,6 +59,8 @@ def site_files(
         return files
     files.update(notes_pages(factset, editions, uses, titles, settings.title))
     files.update(history_files(editions))
+    cite = cite_data(settings.title, editions[-1].id, base)
+    files["api/v1/cite.json"] = json_bytes({"schema_version": SCHEMA_VERSION, **cite})
     archiver = Archiver(
         root, factset, settings, modules, templates, cache_dir, edition_commits(root)
     )
