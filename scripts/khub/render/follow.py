@@ -42,6 +42,8 @@ def follow_block(module_id: str, edition_ids: Sequence[str]) -> str:
             f"[{month_name(e)}]({ARCHIVE_DIR}/{e}/{module_id}.md)" for e in reversed(edition_ids)
         ]
         lines.append(
-            "- **Every edition**: read this page as it was published in " + ", ".join(earlier) + "."
+            "- **Every edition**: read this page as it was published in "
+            + ", ".join(earlier)
+            + f" (or browse [every edition]({ARCHIVE_DIR}/index.md))."
         )
     return "\n".join([*lines, ""])

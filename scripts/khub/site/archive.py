@@ -14,6 +14,7 @@ khub's code: a build renders only editions it has not rendered before.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tempfile
@@ -183,12 +184,28 @@ class Archiver:
     def _key(self, edition: Edition, revision: str | None) -> str:
         parts: list[str | bytes] = [str(ARCHIVE_FORMAT), code_fingerprint(), edition.sha256]
         parts += [repr(Limits.from_settings(self.settings)), str(self.settings.stale_after_days)]
+        parts.append(self._display)
         if revision is not None:
             return digest(*parts, revision)
         parts += [item for m in self.modules for item in (m.path, m.text)]
         for rel in self._partials():
             parts += [rel, read_contained(self.root, rel, MAX_FILE_BYTES)]
         return digest(*parts)
+
+    @functools.cached_property
+    def _display(self) -> str:
+        """Return the hash of what an archive takes from today's data: how figures look.
+
+        Series titles and units, each fact's decimals and the sources' citations; a change
+        to one of them renders the archive again (once), a new value does not.
+        """
+        fs = self.factset
+        shown = {
+            "series": {sid: [s.title, s.unit, s.decimals] for sid, s in sorted(fs.series.items())},
+            "decimals": {fid: f.decimals for fid, f in sorted(fs.facts.items()) if f.decimals},
+            "sources": {sid: s.model_dump(mode="json") for sid, s in sorted(fs.sources.items())},
+        }
+        return json.dumps(shown, sort_keys=True)
 
     def _partials(self) -> list[str]:
         return [r for r in self.templates.files if not r.startswith(f"{ASSETS_DIR}/")]
@@ -328,6 +345,8 @@ def module_markdown(edition: Edition, page: Page, current: bool) -> str:
             "revision, or that text no longer renders), so this is today's text with that "
             "edition's values."
         )
+    if "data-khub-calculator=" in page.body or "data-khub-chart=" in page.body:
+        lines.append("    Calculators and charts are not part of the archive.")
     lines += ["", page.body.strip("\n"), ""]
     return "\n".join(lines)
 
