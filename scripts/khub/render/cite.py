@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from khub.data.model import Fact, FactSet
-from khub.render.changes import day_name, month_name
-from khub.render.elements import value_text
+from khub.data.model import Fact, FactSet, FrozenFact
+from khub.render.changes import day_name, month_name, show_frozen
 
 ARCHIVE_DIR = "editions"
 
@@ -51,16 +50,27 @@ def citation(
 
 
 def fact_citation(
-    fact: Fact, factset: FactSet, hub: str, edition_id: str, base_url: str | None, accessed: dt.date
-) -> str:
-    """Return the citation of a live fact as published in an edition (for the current pages).
+    fact: Fact,
+    factset: FactSet,
+    frozen: FrozenFact | None,
+    hub: str,
+    edition_id: str,
+    base_url: str | None,
+    accessed: dt.date,
+) -> str | None:
+    """Return how to cite a fact as an edition published it; None when it is not in it.
 
-    The value is the one the fact pages show; the permalink is the edition's archive entry.
+    For the current fact pages: frozen is the fact in the latest edition (the snapshot of
+    khub.editions.store.edition_snapshot). The value cited is the edition's, shown as the
+    pages show it, because the permalink leads to that edition's page.
     """
+    if frozen is None:
+        return None
     series = factset.series.get(fact.series) if fact.series else None
     label = f"{series.title}: {fact.label}" if series else fact.label
     link = permalink(base_url, edition_id, fact.id, fact.series)
-    return citation(label, value_text(fact), hub, edition_id, link, accessed)
+    value = show_frozen(fact.id, frozen, factset)
+    return citation(label, value, hub, edition_id, link, accessed)
 
 
 def cite_data(hub: str, edition_id: str, base_url: str | None) -> dict[str, str]:

@@ -35,7 +35,7 @@ from khub.editions.store import EDITIONS_DIR, Edition, edition_snapshot
 from khub.render import blocks
 from khub.render.bounds import Limits
 from khub.render.changes import day_name, month_name, show_frozen
-from khub.render.cite import ARCHIVE_DIR, archive_fact_page, citation, fact_anchor, permalink
+from khub.render.cite import ARCHIVE_DIR, archive_fact_page, fact_anchor, fact_citation
 from khub.render.content import CONTENT_DIR, ModuleSource, read_module
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
@@ -404,15 +404,10 @@ def _fact_entry(
         ("Status", blocks.text(fact.status)),
         ("Source", blocks.text(source.title) if source else (blocks.text(fact.formula or "—"))),
     ]
-    link = permalink(base_url, edition.id, fact.id, fact.series)
-    cite = citation(_label(fact, factset), value, settings.title, edition.id, link, accessed)
-    rows.append(("Cite this figure", blocks.text(cite)))
+    cite = fact_citation(fact, factset, state, settings.title, edition.id, base_url, accessed)
+    if cite is not None:
+        rows.append(("Cite this figure", blocks.text(cite)))
     return f"## {md_text(fact.label)} {{#{anchor}}}\n\n" + blocks.table(("Field", "Value"), rows)
-
-
-def _label(fact: Fact, factset: FactSet) -> str:
-    series = factset.series.get(fact.series) if fact.series else None
-    return f"{series.title}: {fact.label}" if series else fact.label
 
 
 def archive_files(
