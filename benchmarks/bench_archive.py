@@ -12,7 +12,10 @@ twenty and committed on its own, then times, each in a process of its own:
 - next edition: with the cache of N editions, publish edition N+1 and generate (the monthly
   build: only the new edition's archive is rendered).
 
-It prints the figures and how many archive files each run wrote.
+It prints, per run, the CPU seconds of the generate process (steady under the load of a
+shared machine, unlike wall time, also printed) and how many editions it rendered into
+the archive (new cache entries): a run that renders only new editions cannot grow with
+the square of the edition count.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -101,16 +105,33 @@ def make_hub(root: Path, editions: int, modules: int, facts: int) -> None:
         git(root, "commit", "-q", "-m", f"edition {month:%Y-%m}")
 
 
-def timed(root: Path, env: dict[str, str]) -> tuple[float, str]:
-    """Run `khub generate` in its own process; return (wall seconds, its summary line)."""
+@dataclass(frozen=True)
+class Run:
+    """One `khub generate`: wall and CPU seconds, and how many editions it archived anew."""
+
+    wall: float
+    cpu: float
+    rendered: int
+
+    def __str__(self) -> str:
+        return f"{self.cpu:.2f} s CPU ({self.wall:.2f} s wall), {self.rendered} rendered"
+
+
+def timed(root: Path, env: dict[str, str]) -> Run:
+    """Run `khub generate` in its own process and measure it."""
+    cache = Path(env["KHUB_CACHE_DIR"])
+    before = set(cache.rglob("archive/*.json"))
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [str(BIN / "khub"), "generate"], cwd=root, env=env, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"khub generate failed:\n{done.stderr}")
-    return wall, done.stderr.strip().splitlines()[-1]
+    cpu = after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime
+    return Run(wall, cpu, len(set(cache.rglob("archive/*.json")) - before))
 
 
 def archive_files(root: Path) -> int:
@@ -132,19 +153,18 @@ def run(editions: int, modules: int, facts: int) -> None:
             "KHUB_CACHE_DIR": str(Path(tmp) / "cache"),
             "NO_MKDOCS_2_WARNING": "1",
         }
-        cold, _ = timed(root, env)
+        cold = timed(root, env)
         pages = archive_files(root)
-        warm = statistics.median(timed(root, env)[0] for _ in range(3))
+        warm = sorted((timed(root, env) for _ in range(3)), key=lambda r: r.cpu)[1]
         (root / "data" / "facts" / "main.yml").write_text(facts_yaml(facts, editions))
         month = dt.date(2024 + editions // 12, editions % 12 + 1, 1)
         publish(root, month.strftime("%Y-%m"), published=month + dt.timedelta(days=27))
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "next edition")
-        following, _ = timed(root, env)
+        following = timed(root, env)
         load = os.getloadavg()[0]
         print(
-            f"| {editions} | {pages} | {cold:.2f} s | {warm:.2f} s | {following:.2f} s "
-            f"| {load:.1f} |",
+            f"| {editions} | {pages} | {cold} | {warm} | {following} | {load:.1f} |",
             flush=True,
         )
 
