@@ -433,3 +433,18 @@ def test_an_archived_revision_runs_in_the_sandbox_within_the_limits(tmp_path: Pa
     page = (root / "build" / "docs" / "editions" / "2026-04" / "mod-a.md").read_text()
     assert "too long" not in page
     assert "not available here" in page and "[80%]" in page
+
+
+def test_a_cold_generate_writes_the_same_bytes_as_one_from_the_archive_cache(
+    hub: Hub, tmp_path: Path
+) -> None:
+    generate_hub(hub.root, out=tmp_path / "cold", cache=False)
+    docs = hub.root / "build" / "docs"
+    cold = {
+        p.relative_to(tmp_path / "cold"): p.read_bytes()
+        for p in (tmp_path / "cold").rglob("*")
+        if p.is_file()
+    }
+    warm = {p.relative_to(docs): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+    assert any(str(rel).startswith("editions/2026-04/") for rel in cold)
+    assert cold == warm
