@@ -35,8 +35,7 @@ def follow_block(module_id: str, edition_ids: Sequence[str]) -> str:
         latest = edition_ids[-1]
         lines.append(
             f"- **Monthly notes**: the [{month_name(latest)} notes]({notes_page(latest)}) sum up "
-            "every module's changes and why they matter; the [changelog](changelog.md) has "
-            "them all."
+            "every module's changes and why they matter."
         )
         earlier = [
             f"[{month_name(e)}]({ARCHIVE_DIR}/{e}/{module_id}.md)" for e in reversed(edition_ids)

@@ -19,6 +19,7 @@ from khub.data.model import FactSet
 from khub.editions.diff import diff
 from khub.editions.store import Edition, edition_snapshot
 from khub.render.changes import ChangeRow, day_name, month_name
+from khub.render.cite import ARCHIVE_DIR
 from khub.render.elements import fact_target, relative, unchecked_text
 from khub.render.escape import md_text
 from khub.render.feeds import ModuleChange, feed_path, module_change, row_text
@@ -153,7 +154,7 @@ def as_text(notes: Newsletter, base: str) -> str:
         lines += [_wrap(text, "* ", "  ") for text in items]
         lines += [""] if items else []
         lines += [f"Follow it: {base}{feed_path(section.module)}", ""]
-    lines += [f"Every edition: {base}changelog/", f"These notes online: {_online(notes, base)}"]
+    lines += [f"Every edition: {base}{ARCHIVE_DIR}/", f"These notes online: {_online(notes, base)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -221,7 +222,7 @@ def as_html(notes: Newsletter, base: str) -> str:
         feed = _a(base + feed_path(section.module), "Follow this module")
         parts.append(f'<p style="{_SMALL}">{feed}</p>')
     footer = (
-        f"{_a(base + 'changelog/', 'Every edition')} · "
+        f"{_a(f'{base}{ARCHIVE_DIR}/', 'Every edition')} · "
         f"{_a(_online(notes, base), 'Read these notes online')}"
     )
     parts.append(f'<hr><p style="{_SMALL}">{footer}</p>')
@@ -286,5 +287,5 @@ def as_markdown(notes: Newsletter) -> str:
         module = relative(f"{section.module}.md", page)
         feed = relative(feed_path(section.module), page)
         lines += ["", f"[Read the module]({module}) · [Follow it]({feed})", ""]
-    lines.append(f"[Every edition]({relative('changelog.md', page)})")
+    lines.append(f"[Every edition]({relative(f'{ARCHIVE_DIR}/index.md', page)})")
     return "\n".join(lines) + "\n"
