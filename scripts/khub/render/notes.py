@@ -263,7 +263,7 @@ def as_markdown(notes: Newsletter) -> str:
     if notes.notes:
         lines += [f"## {_WHY}", ""]
         for title, texts in notes.notes:
-            lines += [f"### {md_text(title)}", "", *(f"{md_text(text)}\n" for text in texts)]
+            lines += [f"**{md_text(title)}**", "", *(f"{md_text(text)}\n" for text in texts)]
     if not notes.sections:
         lines += ["No module changed in this edition.", ""]
     for section in notes.sections:
