@@ -51,6 +51,20 @@ def _generator(feed_id: str, title: str, subtitle: str, updated: dt.date) -> Fee
     return gen
 
 
+def _entry(
+    gen: FeedGenerator, name: str, title: str, edition: Edition, link: str | None, content: str
+) -> None:
+    """Append one entry about an edition; its id is a UUID made from name."""
+    entry = gen.add_entry(order="append")
+    entry.id(_uuid(name))
+    entry.title(title)
+    entry.updated(_utc(edition.record.published))
+    entry.published(_utc(edition.record.published))
+    if link:
+        entry.link(href=link, rel="alternate")
+    entry.content(content, type="html")
+
+
 def _atom(gen: FeedGenerator) -> bytes:
     blob: bytes = gen.atom_str(pretty=True)
     return blob
@@ -154,14 +168,15 @@ def module_feed(
         gen.link(href=f"{base_url}{module_id}/", rel="alternate")
     for change in reversed(changes):
         edition = change.edition
-        entry = gen.add_entry(order="append")
-        entry.id(_uuid(f"khub:edition:{edition.id}:module:{module_id}"))
-        entry.title(f"{title}: {month_name(edition.id)} edition")
-        entry.updated(_utc(edition.record.published))
-        entry.published(_utc(edition.record.published))
-        if base_url:
-            entry.link(href=f"{base_url}editions/{edition.id}/{module_id}/", rel="alternate")
-        entry.content(_change_html(change), type="html")
+        link = f"{base_url}editions/{edition.id}/{module_id}/" if base_url else None
+        _entry(
+            gen,
+            f"khub:edition:{edition.id}:module:{module_id}",
+            f"{title}: {month_name(edition.id)} edition",
+            edition,
+            link,
+            _change_html(change),
+        )
     return _atom(gen)
 
 
@@ -202,15 +217,11 @@ def site_feed(factset: FactSet, editions: list[Edition], base_url: str | None = 
         gen.link(href=f"{base_url}changelog/", rel="alternate")
     root = Path(factset.root)
     for edition, d, snap in reversed(edition_diffs(editions)):
-        entry = gen.add_entry(order="append")
-        entry.id(_uuid(f"khub:edition:{edition.id}"))
-        entry.title(f"{month_name(edition.id)} edition")
-        entry.updated(_utc(edition.record.published))
-        entry.published(_utc(edition.record.published))
-        if base_url:
-            anchor = month_name(edition.id).lower().replace(" ", "-") + "-edition"
-            entry.link(href=f"{base_url}changelog/#{anchor}", rel="alternate")
-        entry.content(_entry_html(d, snap, root), type="html")
+        anchor = month_name(edition.id).lower().replace(" ", "-") + "-edition"
+        link = f"{base_url}changelog/#{anchor}" if base_url else None
+        title = f"{month_name(edition.id)} edition"
+        content = _entry_html(d, snap, root)
+        _entry(gen, f"khub:edition:{edition.id}", title, edition, link, content)
     return _atom(gen)
 
 

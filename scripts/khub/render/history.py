@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from khub.data.serialize import frozen_data
-from khub.editions.store import Edition, edition_snapshot
+from khub.editions.store import Edition, FrozenFactRecord, edition_snapshot
 from khub.render.cite import fact_anchor
 from khub.render.escape import json_bytes
 
@@ -48,20 +48,6 @@ class EditionsFile(_Model):
     editions: list[EditionEntry]
 
 
-class FrozenValue(_Model):
-    """A fact as one edition froze it."""
-
-    label: str = ""
-    value: JsonValue
-    unit: str
-    as_of: dt.date
-    verified: dt.date
-    status: str
-    source: str | None
-    formula: str | None = None
-    inputs: list[str] = Field(default_factory=list)
-
-
 class EditionFactsFile(_Model):
     """api/v1/editions/YYYY-MM/facts.json: the values frozen in one edition."""
 
@@ -69,7 +55,7 @@ class EditionFactsFile(_Model):
     edition: str
     published: dt.date
     sha256: str
-    facts: dict[str, FrozenValue]
+    facts: dict[str, FrozenFactRecord]  # the edition file's own record of a fact
 
 
 class Period(_Model):
@@ -155,7 +141,7 @@ def _dump(model: BaseModel) -> bytes:
 
 def _frozen(edition: Edition) -> EditionFactsFile:
     snap = edition_snapshot(edition)
-    facts = {fid: FrozenValue.model_validate(frozen_data(s)) for fid, s in snap.facts.items()}
+    facts = {fid: FrozenFactRecord.model_validate(frozen_data(s)) for fid, s in snap.facts.items()}
     return EditionFactsFile(
         schema_version=SCHEMA_VERSION,
         edition=edition.id,
