@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from khub.data.load import load
 from khub.render.whatchanged import extra_files, module_block, module_preamble, site_url
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
-from tests.kit.paths import REPO
+from tests.kit.editions import site_ready
 
 
 @pytest.mark.slow
@@ -20,12 +19,7 @@ def test_three_editions_build_into_a_strict_site(
     hub3: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KHUB_SITE_URL", "https://hub.test/kh/")
-    shutil.copy(REPO / "mkdocs.yml", hub3 / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", hub3 / "templates", dirs_exist_ok=True)
-    for name in ("calculators.css", "calculators.js"):
-        asset = hub3 / "templates" / "assets" / "khub" / name
-        if not asset.exists():
-            asset.write_text("/* stand-in */\n")
+    site_ready(hub3)
     factset, _ = load(hub3)
     preamble = module_preamble(hub3, factset)
     assert preamble("mod-a", frozenset({"score.alpha", "lead"})) == module_block(

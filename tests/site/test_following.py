@@ -27,10 +27,9 @@ from khub.site import archive
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
 from tests.kit.cli import invoke_khub
-from tests.kit.editions import TODAY, edit_facts, make_hub
+from tests.kit.editions import TODAY, edit_facts, make_hub, site_ready
 from tests.kit.git import commit_all, git
 from tests.kit.hubs import replace_once
-from tests.kit.paths import REPO
 from tests.site.htmlcheck import broken_links, resolve
 
 BASE = "https://hub.test/kh/"
@@ -44,16 +43,6 @@ class Hub:
 
     root: Path
     site: Path
-
-
-def site_ready(root: Path) -> None:
-    """Give a test hub the repository's mkdocs.yml and templates (with stand-in widgets)."""
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
-    for name in ("calculators.css", "calculators.js"):
-        asset = root / "templates" / "assets" / "khub" / name
-        if not asset.exists():
-            asset.write_text("/* stand-in */\n")
 
 
 def publish_with_note(root: Path, month: str, day: int, notes: str) -> None:
