@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from khub.editions.publish import publish
 from tests.kit.hubs import replace_once
+from tests.kit.paths import REPO
 
 # The day the edition tests run on: the last of the three editions is published that day.
 TODAY = "2026-06-30"
@@ -95,6 +97,17 @@ def make_hub(root: Path) -> Path:
     (root / "data" / "derived.yml").write_text(DERIVED)
     (root / "content" / "mod-a.md").write_text(MODULE_A)
     (root / "content" / "mod-b.md").write_text(MODULE_B)
+    return root
+
+
+def site_ready(root: Path) -> Path:
+    """Give a test hub the repository's mkdocs.yml and templates (widget assets stood in)."""
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
+    for name in ("calculators.css", "calculators.js"):
+        asset = root / "templates" / "assets" / "khub" / name
+        if not asset.exists():
+            asset.write_text("/* stand-in */\n")
     return root
 
 

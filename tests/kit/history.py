@@ -7,11 +7,9 @@ older value comes from the April edition). Built with the repository's theme fil
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from tests.kit.editions import edit_facts, three_editions
-from tests.kit.paths import REPO
+from tests.kit.editions import edit_facts, site_ready, three_editions
 
 PRICE_HISTORY = (
     "      status: vendor-reported\n"
@@ -25,15 +23,4 @@ def history_hub(root: Path) -> Path:
     """Write the three-edition hub with price.alpha's history and the repository's theme."""
     three_editions(root)
     edit_facts(root, "      status: vendor-reported\n", PRICE_HISTORY)
-    return with_theme(root)
-
-
-def with_theme(root: Path) -> Path:
-    """Copy the repository's mkdocs.yml and templates/ into a fixture hub (stand-in assets)."""
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(REPO / "templates", root / "templates", dirs_exist_ok=True)
-    for name in ("calculators.css", "calculators.js"):
-        asset = root / "templates" / "assets" / "khub" / name
-        if not asset.exists():
-            asset.write_text("/* stand-in */\n")
-    return root
+    return site_ready(root)

@@ -135,5 +135,5 @@ def test_feed_has_one_atom_entry_per_edition(hub3: Path) -> None:
     assert link is not None
     assert link.get("href") == "https://hub1.example/kh/changelog/#june-2026-edition"
     content = entries[0].findtext(f"{ATOM}content") or ""
-    assert "<strong>mod-a</strong>: Beta closed the gap" in content
+    assert "<strong>Module A</strong>: Beta closed the gap" in content
     assert "1 claim(s) flipped" in content

@@ -11,7 +11,7 @@ from khub.data.load import load
 from khub.render.whatchanged import extra_files, module_block, module_preamble, site_url
 from khub.site.builder import mkdocs_build
 from khub.site.generate import generate
-from tests.kit.history import with_theme
+from tests.kit.editions import site_ready
 
 
 @pytest.mark.slow
@@ -19,7 +19,7 @@ def test_three_editions_build_into_a_strict_site(
     hub3: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KHUB_SITE_URL", "https://hub.test/kh/")
-    with_theme(hub3)
+    site_ready(hub3)
     factset, _ = load(hub3)
     preamble = module_preamble(hub3, factset)
     assert preamble("mod-a", frozenset({"score.alpha", "lead"})) == module_block(

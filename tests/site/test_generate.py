@@ -97,7 +97,7 @@ def test_removed_module_and_stray_files_are_deleted(hub: Path) -> None:
     (hub / "build" / "docs" / "stray" / "old.md").write_text("old", encoding="utf-8")
     (hub / "content" / "beta.md").unlink()
     result = run(hub)
-    assert result.deleted == ["beta.md", "stray/old.md"]
+    assert result.deleted == ["beta.md", "feeds/beta.xml", "stray/old.md"]
     assert not (hub / "build" / "docs" / "stray").exists()
 
 

@@ -250,7 +250,7 @@ def test_real_pages_are_the_same_as_without_the_sanitiser(hostile: Built) -> Non
     compared = 0
     for page in pages(hostile.site):
         rel = page.relative_to(hostile.site)
-        if rel.parts[0] == "hostile" or soup(page).find("article") is None:
+        if "hostile" in rel.parts or soup(page).find("article") is None:
             continue
         assert _dom(page) == _dom(raw / rel), rel
         compared += 1

@@ -100,6 +100,7 @@ def _lazy_commands() -> dict[str, tuple[str, str]]:
         "dismiss": ("khub.cli.review", "dismiss"),
         "review": ("khub.cli.pullrequest", "review"),
         "health": ("khub.cli.health", "health"),
+        "notes": ("khub.cli.notes", "notes"),
     }
 
 

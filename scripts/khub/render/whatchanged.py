@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from feedgen.feed import FeedGenerator
 
 from khub.data.model import FactSet
 from khub.data.yamlio import MAX_FILE_BYTES
@@ -268,51 +263,10 @@ def site_url(root: Path | str) -> str | None:
 
 
 def feed(factset: FactSet, editions: list[Edition], base_url: str | None = None) -> bytes:
-    """Return an Atom feed with one entry per edition (built with feedgen)."""
-    gen = FeedGenerator()
-    gen.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base_url or 'khub:editions')}")
-    gen.title("Knowledge Hub editions")
-    gen.subtitle("What changed in each monthly edition of the hub")
-    gen.language("en")
-    if base_url:
-        gen.link(href=f"{base_url}feed.xml", rel="self")
-        gen.link(href=f"{base_url}changelog/", rel="alternate")
-    stamp = editions[-1].record.published if editions else dt.date(1970, 1, 1)
-    gen.updated(_utc(stamp))
-    for edition, d, snap in reversed(edition_diffs(editions)):
-        entry = gen.add_entry(order="append")
-        entry.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'khub:edition:{edition.id}')}")
-        entry.title(f"{month_name(edition.id)} edition")
-        entry.updated(_utc(edition.record.published))
-        entry.published(_utc(edition.record.published))
-        if base_url:
-            anchor = month_name(edition.id).lower().replace(" ", "-") + "-edition"
-            entry.link(href=f"{base_url}changelog/#{anchor}", rel="alternate")
-        entry.content(_entry_html(d, snap), type="html")
-    blob: bytes = gen.atom_str(pretty=True)
-    return blob
+    """Return the site's Atom feed, one entry per edition (khub.render.feeds builds it)."""
+    from khub.render.feeds import site_feed
 
-
-def _utc(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-
-
-def _entry_html(d: Diff | None, snap: Snapshot) -> str:
-    if d is None:
-        head = f"<p>The first edition: {len(snap.facts)} figures frozen.</p>"
-        notes = snap.notes
-    else:
-        counts = d.counts()
-        head = (
-            f"<p>{counts['value']} value(s) changed, {counts['added']} added, "
-            f"{counts['removed']} removed, {counts['derived']} derived figure(s) changed, "
-            f"{counts['claims']} claim(s) flipped.</p>"
-        )
-        notes = d.notes_added
-    items = "".join(
-        f"<li><strong>{html.escape(n.module)}</strong>: {html.escape(n.text)}</li>" for n in notes
-    )
-    return head + (f"<ul>{items}</ul>" if items else "")
+    return site_feed(factset, editions, base_url)
 
 
 def extra_files(factset: FactSet) -> dict[str, bytes]:

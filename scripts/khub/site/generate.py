@@ -20,6 +20,7 @@ from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
 from khub.render.elements import Freshness
 from khub.render.escape import md_text
+from khub.render.follow import follow_block
 from khub.render.freshness import module_lead
 from khub.render.intro import after_intro
 from khub.render.manifest import (
@@ -32,6 +33,7 @@ from khub.render.manifest import (
 )
 from khub.render.pages import ModuleInfo, front, module_order, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
+from khub.site import following
 from khub.site.brand import theme_files
 
 BUILD_DOCS = "build/docs"
@@ -93,8 +95,14 @@ def generate(
         i.source.id: module_lead(factset, freshness, i.facts, i.edition, f"{i.source.id}.md")
         for i in infos
     }
-    files = _module_files(modules, renders, module_preamble, leads)
+    files = _module_files(modules, renders, module_preamble, leads, edition_ids(root))
     files.update(site_pages(factset, infos, settings, freshness, edition))
+    uses = {m.id: frozenset(renders[m.id].usage.facts) for m in modules}
+    files.update(
+        following.site_files(
+            root, factset, settings, modules, uses, templates, cache_dir, freshness.today
+        )
+    )
     files.update(read_assets(root, templates))
     files.update(theme_files(root, settings, [info.page for info in module_order(infos)]))
     _add_extra(files, extra_files, factset)
@@ -133,9 +141,14 @@ def _render_modules(
     return renders, rendered, reused
 
 
+def edition_ids(root: Path) -> list[str]:
+    """Return the ids of the editions in data/editions/, oldest first."""
+    return sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+
+
 def latest_edition(root: Path) -> str:
     """Return the id of the newest published edition in data/editions/, if any."""
-    editions = sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+    editions = edition_ids(root)
     return editions[-1] if editions else NO_EDITION
 
 
@@ -154,21 +167,29 @@ def _module_files(
     renders: dict[str, Rendered],
     preamble: Preamble | None,
     leads: Mapping[str, str],
+    editions: Sequence[str] = (),
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for module in modules:
         rendered = renders[module.id]
         top = preamble(module.id, frozenset(rendered.usage.facts)) if preamble else ""
-        page = module_page(module, rendered.body, top, leads.get(module.id, ""))
+        page = module_page(module, rendered.body, top, leads.get(module.id, ""), editions)
         files[f"{module.id}.md"] = page.encode("utf-8")
     return files
 
 
-def module_page(module: ModuleSource, body: str, preamble: str = "", lead: str = "") -> str:
-    """Return a module page: title, the freshness lead, then the body with what changed in it."""
+def module_page(
+    module: ModuleSource,
+    body: str,
+    preamble: str = "",
+    lead: str = "",
+    editions: Sequence[str] = (),
+) -> str:
+    """Return a module page: title, freshness lead, body with what changed, follow block."""
     meta = module.meta
     head = front(meta.title, meta.summary) + f"# {md_text(meta.title)}"
-    parts = [head, lead.strip("\n"), after_intro(body, preamble).strip("\n")]
+    body_part = after_intro(body, preamble).strip("\n")
+    parts = [head, lead.strip("\n"), body_part, follow_block(module.id, editions)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
