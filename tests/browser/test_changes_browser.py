@@ -34,7 +34,9 @@ Scheme = Literal["light", "dark"]
 # Where the block sits among the article's top-level elements, and whether its list shows.
 BLOCK = """() => {
   const article = document.querySelector('article');
-  const kids = [...article.children].filter(el => !['H1', 'A'].includes(el.tagName));
+  // the title, its links and the freshness lead (line, legend, notice) come before the body
+  const lead = el => el.matches('.khub-freshness, .khub-legend, .khub-notice');
+  const kids = [...article.children].filter(el => !['H1', 'A'].includes(el.tagName) && !lead(el));
   const block = article.querySelector('details.khub-changes');
   const item = block.querySelector('li, p');
   const box = block.getBoundingClientRect();

@@ -264,3 +264,31 @@ def test_a_forged_fact_link_shows_its_data_as_text_and_runs_nothing(
     link.focus()
     assert page.evaluate("window.pwned") is None
     guard.check()
+
+
+def test_cite_this_figure_gives_the_edition_and_its_permalink(
+    page: Page, guard: Guard, stale_site: Site
+) -> None:
+    _open(page, stale_site, "open-vs-closed")
+    fid = "swe-bench-verified.claude-opus-4-8"
+    link = page.locator(f'article a.khub-fact[data-fact-id="{fid}"]').first
+    value = link.evaluate(
+        "el => el.firstChild.nodeType === 3 ? el.firstChild.textContent.trim() : ''"
+    )
+    assert value.endswith("%"), value
+    link.scroll_into_view_if_needed()
+    link.hover()
+    pop = page.locator(POP)
+    expect(pop).to_be_visible()
+    pop.get_by_role("button", name="Cite this figure").click()
+    citation = pop.locator(".khub-pop__citation")
+    expect(citation).to_be_visible()
+    text = citation.inner_text()
+    label = json.loads((stale_site.folder / "api/v1/facts/swe-bench-verified.json").read_text())[
+        "facts"
+    ][fid]["label"]
+    assert text.startswith(f"{label}: {value}. "), text  # the "vendor" label is not cited
+    assert "June 2026 edition." in text, text
+    assert "/editions/2026-06/facts/swe-bench-verified/#claude-opus-4-8 (accessed " in text
+    assert not ISO.search(text), text
+    guard.check()

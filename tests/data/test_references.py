@@ -222,7 +222,7 @@ def test_the_fact_page_lists_each_reference(tmp_path: Path) -> None:
         "",
         "| Source | States | Retrieved | Note |",
         "|---|---|---|---|",
-        "| [Launch post](../sources.md#anthropic-launch) | 88.6% | 2026-06-30 |  |",
+        "| [Launch post](../sources.md#anthropic-launch) | 88.6% | 30 June 2026 |  |",
         "| [An independent run](../sources.md#bench-lab) | does not state it |  |  |",
     ]
 

@@ -55,10 +55,31 @@ class BadCache(Exception):
     """A cache entry exists but cannot be trusted."""
 
 
-def context_digest(root: Path, files: Iterable[Any]) -> str:
-    """Return the build context: stamp's context, theme overrides and every file's URL."""
+# What the theme's templates read of the configuration once plugins have set it (the khub
+# plugin sets the site name, logo and footer from build/docs/assets/hub/.theme.json).
+CONFIG_KEYS = (
+    "site_name",
+    "site_description",
+    "site_author",
+    "site_url",
+    "copyright",
+    "repo_url",
+    "repo_name",
+    "edit_uri",
+    "extra",
+    "extra_css",
+    "extra_javascript",
+)
+
+
+def context_digest(root: Path, files: Iterable[Any], config: Any = None) -> str:
+    """Return the build context: stamp's context, the configuration and every file's URL."""
     digest = hashlib.sha256(f"khub-page-cache {FORMAT}\0".encode())
     digest.update(stamp.context_digest(root).encode() + b"\0")
+    if config is not None:
+        seen = {key: config.get(key) for key in CONFIG_KEYS}
+        seen["theme"] = dict(config.theme)
+        digest.update(json.dumps(seen, default=str, sort_keys=True).encode() + b"\0")
     for file in files:
         row = (file.src_uri, file.dest_uri, file.url, str(file.inclusion))
         digest.update(json.dumps(row).encode() + b"\0")
@@ -360,7 +381,7 @@ def install(cache: PageCache, root: Path) -> Callable[[], None]:
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
             state["files"] = files
-            cache.context = context_digest(root, files)
+            cache.context = context_digest(root, files, config)
             cache.load(files.documentation_pages())
         if cache.restore(page, files):
             return
