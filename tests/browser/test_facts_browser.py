@@ -284,9 +284,8 @@ def test_cite_this_figure_gives_the_edition_and_its_permalink(
     citation = pop.locator(".khub-pop__citation")
     expect(citation).to_be_visible()
     text = citation.inner_text()
-    label = json.loads((stale_site.folder / "api/v1/facts/swe-bench-verified.json").read_text())[
-        "facts"
-    ][fid]["label"]
+    history = json.loads((stale_site.folder / "api/v1/facts/swe-bench-verified.json").read_text())
+    label = f"{history['title']}: {history['facts'][fid]['label']}"
     assert text.startswith(f"{label}: {value}. "), text  # the "vendor" label is not cited
     assert "June 2026 edition." in text, text
     assert "/editions/2026-06/facts/swe-bench-verified/#claude-opus-4-8 (accessed " in text

@@ -13,6 +13,7 @@ so the two cannot disagree. SCHEMA_VERSION changes when a field changes meaning 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,6 +85,9 @@ class SeriesHistoryFile(_Model):
 
     schema_version: int
     series: str
+    title: str | None = Field(
+        default=None, description="the series' title as pages show it; null for derived facts"
+    )
     facts: dict[str, FactHistory]
 
 
@@ -104,8 +108,13 @@ def edition_facts_path(edition_id: str) -> str:
     return f"{API}/editions/{edition_id}/facts.json"
 
 
-def history_files(editions: list[Edition]) -> dict[str, bytes]:
-    """Return every history file of the API and their schemas, by path in build/docs."""
+def history_files(
+    editions: list[Edition], titles: Mapping[str, str] | None = None
+) -> dict[str, bytes]:
+    """Return every history file of the API and their schemas, by path in build/docs.
+
+    titles: each series' title (from the working data), written beside its facts.
+    """
     files = {
         schema_path(name): json_bytes(model.model_json_schema()) for name, model in SCHEMAS.items()
     }
@@ -130,7 +139,10 @@ def history_files(editions: list[Edition]) -> dict[str, bytes]:
         EditionsFile(schema_version=SCHEMA_VERSION, editions=entries)
     )
     for sid, facts in series.items():
-        record = SeriesHistoryFile(schema_version=SCHEMA_VERSION, series=sid, facts=facts)
+        title = (titles or {}).get(sid)
+        record = SeriesHistoryFile(
+            schema_version=SCHEMA_VERSION, series=sid, title=title, facts=facts
+        )
         files[f"{API}/facts/{sid}.json"] = _dump(record)
     return files
 

@@ -58,7 +58,7 @@ def site_files(
     if not editions:
         return files
     files.update(notes_pages(factset, editions, uses, titles, settings.title))
-    files.update(history_files(editions))
+    files.update(history_files(editions, {sid: s.title for sid, s in factset.series.items()}))
     cite = cite_data(settings.title, editions[-1].id, base)
     files["api/v1/cite.json"] = json_bytes({"schema_version": SCHEMA_VERSION, **cite})
     archiver = Archiver(

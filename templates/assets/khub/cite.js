@@ -4,7 +4,7 @@
  * permalink in that edition (/editions/YYYY-MM/facts/SERIES/#SUBJECT), as
  * khub.render.cite.citation writes it on the archive's fact pages. What it needs comes from
  * this site only: api/v1/cite.json (hub name, edition, permalink pattern) and the history
- * file of the figure's series, api/v1/facts/SERIES.json (its label and its periods). The
+ * file of the figure's series, api/v1/facts/SERIES.json (series title, label, periods). The
  * series and subject are read from the figure's own link (facts/SERIES/#SUBJECT, derived
  * figures facts/derived[/N]/#ID), which khub writes. Text is set with textContent only.
  */
@@ -60,7 +60,8 @@
     var address = meta.permalink
       .replace("{series}", encodeURIComponent(where.series))
       .replace("{subject}", encodeURIComponent(where.subject));
-    return entry.label + ": " + shown(link) + ". " + meta.hub + ", " + meta.edition_name +
+    var label = history.title ? history.title + ": " + entry.label : entry.label;
+    return label + ": " + shown(link) + ". " + meta.hub + ", " + meta.edition_name +
       " edition. " + new URL(address, ROOT).href + " (accessed " +
       window.khubFacts.humanDate(today()) + ").";
   }
