@@ -41,7 +41,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_generate import BIN, ENV, REPO, change_one_fact, make_hub, size_mb  # noqa: E402
+from bench_generate import (  # noqa: E402
+    BIN,
+    ENV,
+    REPO,
+    change_one_fact,
+    make_hub,
+    size_mb,
+)
+from bench_generate import measure_usage as measure  # noqa: E402
 from khub.disk.cachedir import cache_root  # noqa: E402
 
 LEGACY_FLAG = "--legacy-khub"
@@ -99,29 +107,6 @@ def clean(hub: Path) -> None:
     """Remove everything a build left: build/, site/ and the hub's caches."""
     for folder in (hub / "build", hub / "site", hub / ".khub-cache", cache_root(hub)):
         shutil.rmtree(folder, ignore_errors=True)
-
-
-PEAK = (
-    "import resource, subprocess, sys\n"
-    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-    "sys.stderr.write(p.stdout + p.stderr)\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
-    "sys.exit(p.returncode)\n"
-)
-
-
-def measure(argv: list[str], cwd: Path) -> tuple[float, float, float, str]:
-    """Run a command in its own process; return (wall s, CPU s, peak RSS MB, its output)."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", PEAK, *argv], cwd=cwd, env=ENV, capture_output=True, text=True
-    )
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr}")
-    rss, cpu = proc.stdout.split()
-    return wall, float(cpu), int(rss) / 1024, proc.stderr
 
 
 def khub_build(hub: Path, legacy: bool = False) -> tuple[float, float, float, str]:

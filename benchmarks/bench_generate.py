@@ -38,13 +38,14 @@ PEAK = (
     "import resource, subprocess, sys\n"
     "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
     "sys.stderr.write(p.stdout + p.stderr)\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     "sys.exit(p.returncode)\n"
 )
 
 
-def measure(argv: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run a command in its own process; return (wall seconds, peak RSS MB, its output)."""
+def measure_usage(argv: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run a command in its own process; return (wall s, CPU s, peak RSS MB, its output)."""
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", PEAK, *argv], cwd=cwd, env=ENV, capture_output=True, text=True
@@ -52,7 +53,14 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, float, str]:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stderr}")
-    return wall, int(proc.stdout.strip()) / 1024, proc.stderr
+    rss, cpu = proc.stdout.split()
+    return wall, float(cpu), int(rss) / 1024, proc.stderr
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run a command in its own process; return (wall seconds, peak RSS MB, its output)."""
+    wall, _, peak, out = measure_usage(argv, cwd)
+    return wall, peak, out
 
 
 def make_hub(modules: int) -> Path:
@@ -64,7 +72,7 @@ def make_hub(modules: int) -> Path:
         subprocess.run(gen, check=True, capture_output=True)
     shutil.copy(REPO / "mkdocs.yml", hub / "mkdocs.yml")
     shutil.rmtree(hub / "templates", ignore_errors=True)
-    shutil.copytree(REPO / "templates" / "assets", hub / "templates" / "assets")
+    shutil.copytree(REPO / "templates", hub / "templates")  # overrides (custom_dir) and assets
     return hub
 
 
