@@ -186,14 +186,35 @@ def read_edition(root: Path, path: Path, log: ProblemLog) -> Edition | None:
     return Edition(record, rel, hashlib.sha256(raw).hexdigest(), data)
 
 
+# One build asks for the editions several times (what changed, the changelog and feed, the
+# fact pages' history, the archive); parsing a 20,000-fact edition takes about 0.6 s. Files
+# are keyed by what their status says, so an edited, added or removed edition is read again.
+_READ: dict[tuple[object, ...], list[Edition]] = {}
+
+
+def _files_key(root: Path, paths: list[Path]) -> tuple[object, ...]:
+    rows: list[object] = [str(root.resolve())]
+    for path in paths:
+        stat = path.lstat()
+        rows.append((path.name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+    return tuple(rows)
+
+
 def read_editions(root: Path | str = ".") -> list[Edition]:
     """Return every edition, oldest first; raise DataError if any file is unreadable."""
     root = Path(root)
+    paths = edition_paths(root)
+    key = _files_key(root, paths)
+    if key in _READ:
+        return list(_READ[key])
     log = ProblemLog()
-    found = [read_edition(root, p, log) for p in edition_paths(root)]
+    found = [read_edition(root, p, log) for p in paths]
     if log.has_errors:
         raise DataError(log.located())
-    return [e for e in found if e is not None]
+    editions = [e for e in found if e is not None]
+    _READ.clear()  # one hub at a time: keep only the newest answer
+    _READ[key] = editions
+    return list(editions)
 
 
 def find_edition(editions: Iterable[Edition], edition_id: str) -> Edition:

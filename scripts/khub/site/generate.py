@@ -15,6 +15,7 @@ from khub.data.settings import load_settings
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
 from khub.disk.paths import Scan, read_contained, safe_output_path, scan
+from khub.editions.store import edition_paths
 from khub.errors import DataError, Problem, UnsafePathError
 from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
@@ -143,7 +144,7 @@ def _render_modules(
 
 def edition_ids(root: Path) -> list[str]:
     """Return the ids of the editions in data/editions/, oldest first."""
-    return sorted(p.stem for p in (root / "data" / "editions").glob("*.yml"))
+    return [path.stem for path in edition_paths(root)]
 
 
 def latest_edition(root: Path) -> str:
