@@ -23,6 +23,7 @@ from khub.check.run import CheckOptions, run_check
 from khub.data.load import load
 from khub.disk.lock import LOCK_FILE, data_lock
 from tests.kit.checkhub import FAST, SOURCES, TODAY, Hub, serve_hub
+from tests.kit.wait import wait_for
 
 KHUB = Path(sys.executable).parent / "khub"
 PRICES = "data/facts/prices.yml"
@@ -117,7 +118,7 @@ def test_a_writer_waits_for_the_lock_then_applies(tmp_path: Path, server: HTTPSe
     with data_lock(hub.root):
         process = _start(hub.root, HAIKU[0])
         lines, reader = _lines(process)
-        assert _wait_for(lambda: waiting in lines), lines
+        assert wait_for(lambda: waiting in lines), lines
         time.sleep(0.5)
         assert process.poll() is None, "the run went on without the lock"
         assert hub.snapshot() == before
@@ -144,15 +145,6 @@ def _lines(process: subprocess.Popen[str]) -> tuple[list[str], threading.Thread]
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     return lines, reader
-
-
-def _wait_for(check: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_writer_gives_up_after_the_timeout(tmp_path: Path, server: HTTPServer) -> None:

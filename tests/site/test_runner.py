@@ -8,14 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from khub.site.builder import TRASH_PREFIX, locate
 from tests.kit.hubs import TODAY, copy_hub
+from tests.kit.wait import wait_for
 from tests.site.kit import without_widgets
 
 pytestmark = pytest.mark.slow
@@ -96,15 +95,6 @@ def _gone(pid: int) -> bool:
     return state == "Z"
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _mkdocs_child(process: subprocess.Popen[str], command: str) -> int:
     children: list[int] = []
 
@@ -112,7 +102,7 @@ def _mkdocs_child(process: subprocess.Popen[str], command: str) -> int:
         children[:] = _children(process.pid, f"khub.site.runner {command}")
         return bool(children)
 
-    assert _wait_for(started), "khub never started its mkdocs child"
+    assert wait_for(started), "khub never started its mkdocs child"
     assert len(children) == 1
     return children[0]
 
@@ -172,7 +162,7 @@ def test_a_sigkilled_build_still_takes_mkdocs_down(hub: Path) -> None:
     child = _mkdocs_child(process, "build")
     process.kill()
     process.communicate(timeout=60)
-    assert _wait_for(lambda: _gone(child), timeout=10), "the mkdocs child outlived khub"
+    assert wait_for(lambda: _gone(child), timeout=10), "the mkdocs child outlived khub"
     leftover = [p.name for p in (hub / "build").iterdir() if p.name != "docs"]
     assert len(leftover) == 1 and leftover[0].startswith(".khub-stage-")
     code, stderr = _run(hub, "build")  # the next build sweeps the dead one's staging folder

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.kit.hubs import TODAY, copy_hub
+from tests.kit.wait import wait_for
 from tests.site.kit import without_widgets
 
 pytestmark = pytest.mark.slow
@@ -30,15 +31,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def page_has(url: str, text: str) -> Callable[[], bool]:

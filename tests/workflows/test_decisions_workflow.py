@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "recheck-decisions.yml"
+from tests.workflows.kit import job_steps, load_workflow
 
 
 @pytest.fixture(scope="module")
 def workflow() -> dict[Any, Any]:
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
+    return load_workflow("recheck-decisions.yml")
 
 
 def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = workflow["jobs"]["decide"]["steps"]
-    return steps
+    return job_steps(workflow, "decide")
 
 
 def test_runs_on_body_edits_and_reviews(workflow: dict[Any, Any]) -> None:
@@ -74,8 +69,7 @@ def test_decisions_are_applied_against_the_recheck_runs_artifact(
 
 
 def test_the_recheck_run_uploads_the_report_it_links(workflow: dict[Any, Any]) -> None:
-    recheck = yaml.safe_load((WORKFLOW.parent / "recheck.yml").read_text(encoding="utf-8"))
-    steps = recheck["jobs"]["recheck"]["steps"]
+    steps = job_steps(load_workflow("recheck.yml"), "recheck")
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["name"] == "check-report"
     body = next(s for s in steps if "khub review body" in s.get("run", ""))

@@ -6,26 +6,19 @@ import shlex
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from khub.cli.main import main
-from tests.kit.paths import REPO
-
-WORKFLOW = REPO / ".github" / "workflows" / "recheck.yml"
+from tests.workflows.kit import job_steps, load_workflow
 
 
 @pytest.fixture(scope="module")
 def workflow() -> dict[Any, Any]:
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
+    return load_workflow("recheck.yml")
 
 
 def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
-    steps = workflow["jobs"]["recheck"]["steps"]
-    assert isinstance(steps, list)
-    return steps
+    return job_steps(workflow, "recheck")
 
 
 def _step(workflow: dict[Any, Any], uses: str) -> dict[str, Any]:
