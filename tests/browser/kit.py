@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Page, Route
 
 from khub.calc import export as calculators
@@ -104,6 +105,28 @@ def open_module(page: Page, module: str) -> None:
     """Open a module page and wait until its calculators are live."""
     page.goto(f"{module}/")
     wait_ready(page)
+
+
+# theme.css leaves charts and tables below the first screen unstyled until a reader scrolls
+# near them (content-visibility). An audit is of the page as a reader sees it, every block
+# laid out; this style lays them all out (and turns off the clipping that comes with it).
+LAID_OUT = ".md-typeset * { content-visibility: visible !important; contain: none !important }"
+
+
+def lay_out_all(page: Page) -> None:
+    """Style and lay out every block of the page, as if the reader had scrolled past it."""
+    page.add_style_tag(content=LAID_OUT)
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ()) -> list[str]:
+    """Return axe's violations on the page with every block laid out (only `impacts`, if given)."""
+    lay_out_all(page)
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if not impacts or v["impact"] in impacts
+    ]
 
 
 def wait_ready(page: Page) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.kit import MODULES, Guard, Site, open_module, wait_ready
+from tests.browser.kit import MODULES, Guard, Site, axe_violations, open_module, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -206,11 +205,6 @@ def test_module_pages_pass_axe(
 ) -> None:
     page.emulate_media(color_scheme=scheme)
     open_module(page, module)
-    results = Axe().run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = axe_violations(page, ("serious", "critical"))
     assert bad == [], "\n".join(bad)
     guard.check()

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from typing import Literal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser.kit import Guard, Site, build, serve
+from tests.browser.kit import Guard, Site, axe_violations, build, serve
 from tests.kit.hubs import copy_repo, write_module
 
 DAY = dt.date(2026, 9, 1)
@@ -222,11 +221,7 @@ def test_marks_notice_and_open_popover_pass_axe(
         # opened from the script: a hovered or focused link takes the theme's hover colour
         page.evaluate("khubFacts.show(document.querySelector('article a.khub-fact'))")
         expect(page.locator(POP)).to_be_visible()
-        results = Axe().run(page)
-        bad = [
-            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-            for v in results.response["violations"]
-        ]
+        bad = axe_violations(page)
         assert bad == [], "\n".join(bad)
     finally:
         context.close()
