@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from khub.disk.paths import Scan, read_contained
 from khub.render.elements import Freshness, fact_marks, popover_data, series_index
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 ASSETS_DIR = "templates/assets"
 
 
@@ -59,11 +60,21 @@ def page_key(base: str, path: str, text: str) -> str:
 
 
 class Fingerprints:
-    """Hashes of the inputs a page can use: facts, series, sources; computed on demand."""
+    """Hashes of the inputs a page can use: facts, series, sources; computed on demand.
 
-    def __init__(self, factset: FactSet, freshness: Freshness) -> None:
+    fact_print, when given, is what a fact's element shows (khub.render.pagecache.FactPrints
+    element, shared with the fact pages; "-" for a fact that is gone).
+    """
+
+    def __init__(
+        self,
+        factset: FactSet,
+        freshness: Freshness,
+        fact_print: Callable[[str], str] | None = None,
+    ) -> None:
         self.factset = factset
         self.freshness = freshness
+        self.fact_print = fact_print
         self._memo: dict[tuple[str, str], str | None] = {}
         self._by_series: dict[str, list[Fact]] | None = None
 
@@ -76,6 +87,9 @@ class Fingerprints:
 
     def _compute(self, kind: str, key: str) -> str | None:
         fs = self.factset
+        if kind == "fact" and self.fact_print is not None:
+            found = self.fact_print(key)
+            return None if found == "-" else found
         if kind == "fact":
             fact = fs.facts.get(key)
             if fact is None:
