@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -56,13 +55,17 @@ class FactPrints:
         self.published = published or {}
         self._element: dict[str, str] = {}
         self._entry: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
 
     def source(self, sid: str | None) -> str:
         """Return the print of a source as the pages cite it ('' for none, '-' when unknown)."""
         if sid is None:
             return ""
-        record = self.factset.sources.get(sid)
-        return "-" if record is None else digest(sid, repr(record))
+        found = self._sources.get(sid)
+        if found is None:
+            record = self.factset.sources.get(sid)
+            found = self._sources[sid] = "-" if record is None else digest(sid, repr(record))
+        return found
 
     def element(self, fid: str) -> str:
         """Return the print of what a fact's element shows: value, marks, popover, link."""
@@ -74,17 +77,15 @@ class FactPrints:
         if fact is None:
             found = "-"
         else:
-            page, anchor = fact_target(fact, self.factset)
-            since = self.factset.failing_since.get(fid)
-            found = digest(
-                repr(fact),
-                page,
-                anchor,
-                str(self.freshness.is_stale(fact)),
-                "" if since is None else since.isoformat(),
+            shown = (
+                fact,
+                fact_target(fact, self.factset),
+                self.freshness.is_stale(fact),
+                self.factset.failing_since.get(fid),
                 self.source(fact.source),
-                *(self.element(i) for i in _reads(fact, self.factset)),
+                [self.element(i) for i in _reads(fact, self.factset)],
             )
+            found = hashlib.sha256(repr(shown).encode("utf-8")).hexdigest()
         self._element[fid] = found
         return found
 
@@ -135,8 +136,12 @@ def base_key(freshness: Freshness) -> str:
 def series_key(
     base: str, sid: str, series: Series, facts: Sequence[Fact], prints: FactPrints
 ) -> str:
-    """Return the key of one series page."""
-    parts = [base, "series", sid, repr(series), prints.source(series.source)]
+    """Return the key of one series page: the series' own fields and its facts' prints.
+
+    The series' fact records are left out: what the page shows of them is in the facts.
+    """
+    record = {name: value for name, value in series.__dict__.items() if name != "facts"}
+    parts = [base, "series", sid, repr(record), prints.source(series.source)]
     return digest(*parts, *(prints.entry(f.id) for f in facts))
 
 
@@ -208,31 +213,33 @@ class PageCache:
 class Fragments:
     """Pieces of a generated file by name, each under a key, kept in one cache file.
 
-    The file holds its own sha256 like a page entry; one that cannot be read or fails its
-    digest is ignored as a whole, and every piece is made again.
+    The file holds its own sha256 like a page entry, then one line per piece: name, key and
+    text separated by tabs (names are fact ids, keys hex digests and texts JSON, none of
+    which holds a tab or a newline). A file that cannot be read, fails its digest or holds
+    a line of another shape is ignored as a whole, and every piece is made again.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._stored: dict[str, list[str]] = self._load()
-        self._now: dict[str, list[str]] = {}
+        self._stored: dict[str, tuple[str, str]] = self._load()
+        self._now: dict[str, tuple[str, str]] = {}
         self.made = 0  # pieces made this run (not taken from the cache)
 
-    def _load(self) -> dict[str, list[str]]:
-        if self.path is None:
+    def _load(self) -> dict[str, tuple[str, str]]:
+        data = None if self.path is None else read_entry(self.path)
+        if not data:
             return {}
-        data = read_entry(self.path)
         try:
-            found = json.loads(data) if data is not None else {}
-        except ValueError:
+            lines = data.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
             return {}
-        if not isinstance(found, dict):
-            return {}
-        return {
-            name: item
-            for name, item in found.items()
-            if isinstance(item, list) and len(item) == 2 and all(isinstance(i, str) for i in item)
-        }
+        found: dict[str, tuple[str, str]] = {}
+        for line in lines:
+            parts = line.split("\t")
+            if len(parts) != 3:
+                return {}
+            found[parts[0]] = (parts[1], parts[2])
+        return found
 
     def piece(self, name: str, key: str, make: Callable[[], str]) -> str:
         """Return the piece under name when its key is key, else make it (and keep it)."""
@@ -242,12 +249,14 @@ class Fragments:
             return stored[1]
         text = make()
         self.made += 1
-        self._now[name] = [key, text]
+        if "\t" in name + key + text or "\n" in name + key + text:
+            return text  # cannot be stored on a line: made again next time
+        self._now[name] = (key, text)
         return text
 
     def save(self) -> None:
         """Keep the pieces of this run (and only those), when any of them changed."""
         if self.path is None or self._now == self._stored:
             return
-        data = json.dumps(self._now, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        write_entry(self.path, data)
+        lines = [f"{name}\t{key}\t{text}" for name, (key, text) in sorted(self._now.items())]
+        write_entry(self.path, "\n".join(lines).encode("utf-8"))
