@@ -101,11 +101,8 @@ class FactPrints:
             sources.update(r.source for r in fact.references)
             sources.update(h.source for h in fact.history if h.source is not None)
         sources.update(p.source for p in published if p.source is not None)
-        found = digest(
-            self.element(fid),
-            repr(published),
-            *(item for sid in sorted(sources) for item in (sid, self.source(sid))),
-        )
+        shown = (self.element(fid), published, [(sid, self.source(sid)) for sid in sorted(sources)])
+        found = hashlib.sha256(repr(shown).encode("utf-8")).hexdigest()
         self._entry[fid] = found
         return found
 
