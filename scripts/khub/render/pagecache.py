@@ -8,9 +8,12 @@ record, where its entry is, whether it is stale or failing its re-check, the sou
 published of it, and the prints of the facts its formula reads (through their inputs too,
 whose sources a history chart names).
 
-An entry is a file named by its key holding the sha256 of the page and the page. The cache
-lives outside the work tree (khub.disk.cachedir) but is not trusted to be whole: an entry
-that cannot be read, or whose page does not match its sha256, is rendered again.
+An entry is a file named by its key holding the sha256 of the page and the page; facts.json
+is assembled from one piece per fact kept under the fact's print (Fragments, one file). The
+cache lives outside the work tree (khub.disk.cachedir), where no pull request can plant it,
+but is not trusted to be whole: an entry that cannot be read, or whose bytes do not match
+their sha256 (cut short, edited), is made again, so such an entry never changes the output.
+tests/site/test_page_cache.py checks a cached generate against an uncached one, byte for byte.
 """
 
 from __future__ import annotations
