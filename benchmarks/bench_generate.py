@@ -1,6 +1,7 @@
 """Time `khub generate` against `mkdocs build` of the same output, on a hub of 1,000 modules.
 
     python benchmarks/bench_generate.py [--modules 1000] [--sizes 250,500,1000]
+    python benchmarks/bench_generate.py --generate-only 5    # generate alone, wall and CPU
 
 The hub comes from benchmarks/gen_hub.py: 20,000 facts, 2,000 derived, 500 sources and
 --modules modules citing 20 facts each. Measured, each command in its own process:
@@ -17,6 +18,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,13 +122,51 @@ def rendered_count(output: str) -> str:
     return found.group(1) if found else "?"
 
 
+def generate_only(hub: Path, modules: int, rounds: int) -> None:
+    """Print wall and CPU seconds of khub generate alone, caches filled.
+
+    After a cold run, each of `rounds` one-fact changes (each on top of the last), then a
+    run with nothing changed.
+    """
+    khub = [str(BIN / "khub"), "generate"]
+    cold_generate(hub)  # the cold run's figures are in the full benchmark's table
+    wall, cpu, peak, _ = measure_usage(khub, hub)  # the cold run wrote every cache
+    print(f"| khub generate ({modules} modules) | wall s | CPU s | peak MB | what it did |")
+    print("|---|---:|---:|---:|---|")
+    print(f"| second run, cold caches filled | {wall:.2f} | {cpu:.2f} | {peak:.0f} | |")
+    walls, cpus = [], []
+    for _ in range(rounds):
+        fid = change_one_fact(hub)
+        wall, cpu, peak, out = measure_usage(khub, hub)
+        walls.append(wall)
+        cpus.append(cpu)
+        did = out.strip().splitlines()[-1].split("; ", 1)[-1]
+        print(f"| one fact changed ({fid}) | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {did} |")
+    wall, cpu, peak, _ = measure_usage(khub, hub)
+    print(f"| nothing changed | {wall:.2f} | {cpu:.2f} | {peak:.0f} | |")
+    print(
+        f"\none fact changed, median of {rounds}: {statistics.median(walls):.2f} s wall, "
+        f"{statistics.median(cpus):.2f} s CPU; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     """Run the benchmark and print a Markdown table of the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=1000)
     parser.add_argument("--sizes", default="250,500,1000")
+    parser.add_argument(
+        "--generate-only",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time khub generate alone (wall and CPU): cold, N one-fact changes, no-op",
+    )
     args = parser.parse_args()
     hub = make_hub(args.modules)
+    if args.generate_only:
+        generate_only(hub, args.modules, args.generate_only)
+        return
     with tempfile.TemporaryDirectory(prefix="khub-bench-") as tmp:
         cold, cold_mb, _ = cold_generate(hub)
         build, build_mb, _ = mkdocs_build(hub, Path(tmp) / "site")

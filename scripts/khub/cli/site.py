@@ -58,7 +58,8 @@ def _summary(result: GenerateResult) -> str:
     return (
         f"generated {result.out_dir}: {len(result.written)} written, "
         f"{len(result.deleted)} deleted, {result.unchanged} unchanged; "
-        f"{len(result.rendered)} module(s) rendered, {len(result.reused)} reused"
+        f"{len(result.rendered)} module(s) rendered, {len(result.reused)} reused; "
+        f"{len(result.pages)} fact page(s) rendered"
     )
 
 

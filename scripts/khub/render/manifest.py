@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,10 @@ from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import code_fingerprint
 from khub.disk.paths import Scan, read_contained
-from khub.render.elements import Freshness, fact_marks, popover_data, series_index
+from khub.render.elements import Freshness, series_index
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 ASSETS_DIR = "templates/assets"
 
 
@@ -59,11 +60,26 @@ def page_key(base: str, path: str, text: str) -> str:
 
 
 class Fingerprints:
-    """Hashes of the inputs a page can use: facts, series, sources; computed on demand."""
+    """Hashes of the inputs a page can use: facts, series, sources; computed on demand.
 
-    def __init__(self, factset: FactSet, freshness: Freshness) -> None:
+    A fact's hash is the print of what its element shows (khub.render.pagecache.FactPrints
+    element: its record, its entry's place, its marks and popover's inputs); fact_print
+    passes the one the fact pages use, so each fact is hashed once per run.
+    """
+
+    def __init__(
+        self,
+        factset: FactSet,
+        freshness: Freshness,
+        fact_print: Callable[[str], str] | None = None,
+    ) -> None:
+        if fact_print is None:
+            from khub.render.pagecache import FactPrints  # which imports this module
+
+            fact_print = FactPrints(factset, freshness).element
         self.factset = factset
         self.freshness = freshness
+        self.fact_print = fact_print
         self._memo: dict[tuple[str, str], str | None] = {}
         self._by_series: dict[str, list[Fact]] | None = None
 
@@ -77,14 +93,8 @@ class Fingerprints:
     def _compute(self, kind: str, key: str) -> str | None:
         fs = self.factset
         if kind == "fact":
-            fact = fs.facts.get(key)
-            if fact is None:
-                return None
-            # what a fact element shows beyond the fact: its popover data (source, formula in
-            # the inputs' words, stale window, failing check) and its marks
-            shown = popover_data(fact, fs, self.freshness)
-            marks = fact_marks(fact, fs, self.freshness)
-            return digest(repr(fact), json.dumps(shown, sort_keys=True), *marks)
+            found = self.fact_print(key)
+            return None if found == "-" else found
         if kind == "series":
             series = fs.series.get(key)
             if series is None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from khub.data.health import HEALTH_PAGE, health_page
 from khub.data.model import Fact, FactSet, Series, Source
@@ -32,6 +34,15 @@ from khub.render.elements import (
 from khub.render.elements import derived_pages as derived_page_of
 from khub.render.escape import json_bytes, md_link, md_text
 from khub.render.history import Published, history_block, published_values
+from khub.render.manifest import digest
+from khub.render.pagecache import (
+    FactPrints,
+    Fragments,
+    PageCache,
+    base_key,
+    derived_key,
+    series_key,
+)
 
 SCHEMA_VERSION = 1
 FACT_INDEX = "facts/index.md"
@@ -202,14 +213,20 @@ def derived_pages(
     published: Mapping[str, Sequence[Published]] | None = None,
 ) -> dict[str, str]:
     """Return the pages of derived facts (DERIVED_PER_PAGE each): value, formula, inputs."""
-    chunks: dict[str, list[Fact]] = {}
-    for fid, path in derived_page_of(factset).items():
-        chunks.setdefault(path, []).append(factset.facts[fid])
+    chunks = _derived_chunks(factset)
     total = len(chunks)
     return {
         path: _derived_page(path, number, total, facts, factset, freshness, published)
         for number, (path, facts) in enumerate(chunks.items(), 1)
     }
+
+
+def _derived_chunks(factset: FactSet) -> dict[str, list[Fact]]:
+    """Return the derived facts of each page of derived facts, in file order."""
+    chunks: dict[str, list[Fact]] = {}
+    for fid, path in derived_page_of(factset).items():
+        chunks.setdefault(path, []).append(factset.facts[fid])
+    return chunks
 
 
 def _derived_page(
@@ -275,15 +292,19 @@ def api_files(
     modules: list[ModuleInfo],
     cited_by: Mapping[str, list[ModuleInfo]],
     freshness: Freshness,
+    prints: FactPrints | None = None,
+    fragments: Fragments | None = None,
 ) -> dict[str, bytes]:
-    """Return the JSON API: api/v1/facts.json, sources.json and modules.json."""
-    facts = {}
-    for fid, fact in factset.facts.items():
-        detail = fact_detail(fact, factset)
-        page, anchor = fact_target(fact, factset)
-        detail.update(page=f"{page}#{anchor}", display=value_text(fact))
-        detail["stale"] = freshness.is_stale(fact)
-        facts[fid] = detail
+    """Return the JSON API: api/v1/facts.json, sources.json and modules.json.
+
+    With prints and fragments, each fact's entry of facts.json is taken from fragments when
+    its print is unchanged; the file is the same bytes either way.
+    """
+    if prints is not None and fragments is not None:
+        facts_json = _facts_json(factset, freshness, prints, fragments)
+    else:
+        facts = {fid: _fact_api(fact, factset, freshness) for fid, fact in factset.facts.items()}
+        facts_json = json_bytes({"schema_version": SCHEMA_VERSION, "facts": facts})
     sources = {}
     for sid, source in factset.sources.items():
         record = source_data(sid, source)
@@ -291,12 +312,46 @@ def api_files(
         sources[sid] = record
     module_data = {m.source.id: _module_data(m) for m in modules}
     return {
-        "api/v1/facts.json": json_bytes({"schema_version": SCHEMA_VERSION, "facts": facts}),
+        "api/v1/facts.json": facts_json,
         "api/v1/sources.json": json_bytes({"schema_version": SCHEMA_VERSION, "sources": sources}),
         "api/v1/modules.json": json_bytes(
             {"schema_version": SCHEMA_VERSION, "modules": module_data}
         ),
     }
+
+
+def _fact_api(fact: Fact, factset: FactSet, freshness: Freshness) -> dict[str, Any]:
+    """Return one fact's entry of api/v1/facts.json."""
+    detail = fact_detail(fact, factset)
+    page, anchor = fact_target(fact, factset)
+    detail.update(page=f"{page}#{anchor}", display=value_text(fact))
+    detail["stale"] = freshness.is_stale(fact)
+    return detail
+
+
+def _facts_json(
+    factset: FactSet, freshness: Freshness, prints: FactPrints, fragments: Fragments
+) -> bytes:
+    """Return api/v1/facts.json as json_bytes writes it, from one piece per fact.
+
+    json_bytes sorts keys and escapes <, > and & character by character, so the file is its
+    pieces (each fact's member, escaped alike) joined in the order of the sorted ids.
+    """
+    base = digest(base_key(freshness), "api")
+
+    def member(fid: str) -> Callable[[], str]:
+        def make() -> str:
+            detail = _fact_api(factset.facts[fid], factset, freshness)
+            return json_bytes({fid: detail}).decode("utf-8")[1:-2]  # "id":{...}
+
+        return make
+
+    pieces = [
+        fragments.piece(fid, digest(base, prints.entry(fid)), member(fid))
+        for fid in sorted(factset.facts)
+    ]
+    version = json_bytes(SCHEMA_VERSION).decode("utf-8").strip()
+    return f'{{"facts":{{{",".join(pieces)}}},"schema_version":{version}}}\n'.encode()
 
 
 def _module_data(info: ModuleInfo) -> dict[str, object]:
@@ -328,21 +383,56 @@ def site_pages(
     settings: HubSettings,
     freshness: Freshness,
     edition: str,
+    cache: PageCache | None = None,
+    prints: FactPrints | None = None,
+    fragments: Fragments | None = None,
 ) -> dict[str, bytes]:
-    """Return every generated page besides the modules, by path in build/docs."""
+    """Return every generated page besides the modules, by path in build/docs.
+
+    The series pages and the pages of derived facts come from cache when what they read is
+    unchanged (khub.render.pagecache); without a cache every page is rendered. prints: the
+    facts' prints, made with this factset, freshness and the editions' published values.
+    """
     citing = cited_by(modules)
     by_series = series_index(factset)
-    published = published_values(read_editions(Path(factset.root)))
+    if prints is None:
+        prints = FactPrints(factset, freshness, published_values(read_editions(Path(factset.root))))
     pages: dict[str, str] = {
         "index.md": home_page(settings, modules, edition),
         FACT_INDEX: fact_index(factset, by_series),
         SOURCES_PAGE: sources_page(factset, citing, modules),
         HEALTH_PAGE: health_page(factset, freshness.stale_after_days, freshness.today),
     }
+    files = {path: text.encode("utf-8") for path, text in pages.items()}
+    files.update(fact_pages(factset, by_series, prints, cache or PageCache(None)))
+    files.update(api_files(factset, modules, citing, freshness, prints, fragments))
+    return files
+
+
+def fact_pages(
+    factset: FactSet,
+    by_series: Mapping[str, list[Fact]],
+    prints: FactPrints,
+    cache: PageCache,
+) -> dict[str, bytes]:
+    """Return the series pages and the pages of derived facts, rendered or from cache."""
+    freshness, published = prints.freshness, prints.published
+    base = base_key(freshness)
+    files: dict[str, bytes] = {}
     for sid, series in factset.series.items():
         facts = by_series[sid]
-        pages[f"facts/{sid}.md"] = series_page(sid, series, facts, factset, freshness, published)
-    pages.update(derived_pages(factset, freshness, published))
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
-    files.update(api_files(factset, modules, citing, freshness))
+        files[f"facts/{sid}.md"] = cache.page(
+            f"facts/{sid}.md",
+            series_key(base, sid, series, facts, prints),
+            functools.partial(series_page, sid, series, facts, factset, freshness, published),
+        )
+    chunks = _derived_chunks(factset)
+    for number, (path, facts) in enumerate(chunks.items(), 1):
+        files[path] = cache.page(
+            path,
+            derived_key(base, path, number, len(chunks), facts, prints),
+            functools.partial(
+                _derived_page, path, number, len(chunks), facts, factset, freshness, published
+            ),
+        )
     return files

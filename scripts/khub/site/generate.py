@@ -14,8 +14,8 @@ from khub.data.model import FactSet
 from khub.data.settings import load_settings
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
-from khub.disk.paths import Scan, read_contained, safe_output_path, scan
-from khub.editions.store import edition_paths
+from khub.disk.paths import Scan, path_fault, read_contained, safe_output_path, scan
+from khub.editions.store import edition_paths, read_editions
 from khub.errors import DataError, Problem, UnsafePathError
 from khub.render.bounds import Limits
 from khub.render.content import CONTENT_DIR, ModuleSource, read_modules
@@ -23,6 +23,7 @@ from khub.render.elements import Freshness
 from khub.render.escape import md_text
 from khub.render.follow import follow_block
 from khub.render.freshness import module_lead
+from khub.render.history import published_values
 from khub.render.intro import after_intro
 from khub.render.manifest import (
     ASSETS_DIR,
@@ -32,6 +33,7 @@ from khub.render.manifest import (
     manifest_path,
     page_key,
 )
+from khub.render.pagecache import FactPrints, Fragments, PageCache, fragments_path, pages_dir
 from khub.render.pages import ModuleInfo, front, module_order, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
 from khub.site import following
@@ -55,6 +57,7 @@ class GenerateResult:
     unchanged: int = 0
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # fact pages rendered (not from cache)
 
 
 def generate(
@@ -87,7 +90,8 @@ def generate(
     )
     manifest = Manifest.load(manifest_path(cache_dir) if cache_dir else None)
     base = base_key(root, renderer, templates)
-    renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems)
+    prints = FactPrints(factset, freshness, published_values(read_editions(root)))
+    renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems, prints)
     if problems:
         raise DataError(problems)
     edition = latest_edition(root)
@@ -97,7 +101,11 @@ def generate(
         for i in infos
     }
     files = _module_files(modules, renders, module_preamble, leads, edition_ids(root))
-    files.update(site_pages(factset, infos, settings, freshness, edition))
+    page_cache = PageCache(pages_dir(cache_dir) if cache_dir else None)
+    fragments = Fragments(fragments_path(cache_dir)) if cache_dir else None
+    files.update(
+        site_pages(factset, infos, settings, freshness, edition, page_cache, prints, fragments)
+    )
     uses = {m.id: frozenset(renders[m.id].usage.facts) for m in modules}
     files.update(
         following.site_files(
@@ -110,7 +118,10 @@ def generate(
     out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
     written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
     manifest.save({m.id for m in modules})
-    return GenerateResult(out, written, deleted, unchanged, rendered, reused)
+    page_cache.prune()
+    if fragments is not None:
+        fragments.save()
+    return GenerateResult(out, written, deleted, unchanged, rendered, reused, page_cache.rendered)
 
 
 def _render_modules(
@@ -119,8 +130,9 @@ def _render_modules(
     renderer: Renderer,
     manifest: Manifest,
     problems: list[Problem],
+    facts: FactPrints,
 ) -> tuple[dict[str, Rendered], list[str], list[str]]:
-    prints = Fingerprints(renderer.factset, renderer.freshness)
+    prints = Fingerprints(renderer.factset, renderer.freshness, facts.element)
     renders: dict[str, Rendered] = {}
     rendered: list[str] = []
     reused: list[str] = []
@@ -223,7 +235,7 @@ def write_tree(
     Every path is checked before the first write: one that would leave out, or pass through
     a symlink, is refused and nothing is written.
     """
-    targets = {rel: safe_output_path(out, rel, label) for rel in sorted(files)}
+    targets = _targets(out, files, label)
     written: list[str] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -238,6 +250,28 @@ def write_tree(
         hint = f"delete {folder} and run again"
         raise UnsafePathError(Problem(folder, 0, message, hint)) from None
     return written, deleted, len(files) - len(written)
+
+
+def _targets(out: Path, files: Mapping[str, bytes], label: str | None) -> dict[str, Path]:
+    """Return out/rel of every file, checked as safe_output_path checks it, in path order.
+
+    The folders are resolved once each rather than once per file (thousands of pages share
+    a few folders): a path is safe when it is plain, its folder passes through no symlink
+    and it is not a symlink itself. Whatever fails is refused by safe_output_path, in its
+    words.
+    """
+    folders: set[str] = set()
+    targets: dict[str, Path] = {}
+    for rel in sorted(files):
+        if path_fault(rel) is not None:
+            safe_output_path(out, rel, label)  # raises: not a plain relative path
+        folder = rel.rpartition("/")[0]
+        if folder and folder not in folders:
+            safe_output_path(out, folder, label)  # raises at a symlink on the way
+            folders.add(folder)
+        path = out.joinpath(*rel.split("/"))
+        targets[rel] = safe_output_path(out, rel, label) if path.is_symlink() else path
+    return targets
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
