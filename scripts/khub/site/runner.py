@@ -18,6 +18,7 @@ from typing import Any
 
 from khub.site.children import die_with_parent
 from khub.site.incremental import PageCache, install, page_cache
+from khub.site.parallel import jobs
 from khub.site.search import add_fact_entries
 
 
@@ -62,7 +63,7 @@ def _build(
     try:
         config = load_config(config_file=config_file, **overrides)
         config.plugins.on_startup(command="build", dirty=False)
-        undo = install(cache, Path()) if cache is not None else None
+        undo = install(cache, Path(), jobs()) if cache is not None else None
         try:
             build(config)
             add_fact_entries(
