@@ -140,7 +140,7 @@ def test_a_restored_page_still_has_its_links_checked(hub: Path) -> None:
     assert "does not contain an anchor '#scores-in-detail'" in proc.stderr
 
 
-SHARED = re.compile(r"\((\d+) of these by other processes\)")
+SHARED = re.compile(r"; (\d+) of those by other processes")
 
 
 def test_a_cold_build_over_two_processes_equals_a_serial_one(

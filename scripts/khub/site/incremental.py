@@ -178,7 +178,7 @@ class Stats:
             f"{self.converted} page(s) converted, {self.restored} restored; "
             f"{self.rendered} rendered, {self.copied} copied"
         )
-        return text + (f" ({self.shared} of these by other processes)" if self.shared else "")
+        return text + (f"; {self.shared} of those by other processes" if self.shared else "")
 
 
 @dataclass
