@@ -17,7 +17,12 @@ what they produced for each page:
   digest* is the one the entry was rendered under too, the page's output is the file the
   entry names by its sha256; it is taken from the previous site/ when the file there still
   has that digest, and the page's search entries come from the entry, in the page's place
-  in the index. Otherwise the page is rendered from its restored HTML as usual.
+  in the index. Otherwise the page is rendered from its restored HTML as usual. The file
+  is not read again when it is the very one the builder wrote (the inode, size and
+  modification time the entry noted; writing into it changes its time), else it is hashed.
+- *Both cores*: the pages the cache cannot give are converted, then rendered, by forked
+  workers and the builder together (khub.site.parallel); a worker's results are put in
+  place exactly as a cache entry's are.
 
 Everything else (static files, the sitemap, the 404 page, the search index file, the anchor
 check over every page) runs as in a clean build, so the result is byte for byte the site a
