@@ -53,7 +53,6 @@ from khub.site import parallel, stamp
 
 FORMAT = 1
 PAGES = "build/pages"
-PAGE_WEIGHT = 4000  # a page's fixed cost in conversion, in bytes of its source
 _log = logging.getLogger("properdocs.khub.incremental")
 
 
@@ -175,7 +174,8 @@ class Stats:
     restored: int = 0
     rendered: int = 0
     copied: int = 0
-    shared: int = 0  # pages converted or rendered by forked workers (khub.site.parallel)
+    shared_converted: int = 0  # of those converted, by forked workers (khub.site.parallel)
+    shared_rendered: int = 0  # of those rendered, by forked workers
 
     def summary(self) -> str:
         """Return the counts in words."""
@@ -183,7 +183,12 @@ class Stats:
             f"{self.converted} page(s) converted, {self.restored} restored; "
             f"{self.rendered} rendered, {self.copied} copied"
         )
-        return text + (f"; {self.shared} of those by other processes" if self.shared else "")
+        if self.shared_converted or self.shared_rendered:
+            text += (
+                f"; other processes converted {self.shared_converted}, "
+                f"rendered {self.shared_rendered}"
+            )
+        return text
 
 
 @dataclass
@@ -306,7 +311,7 @@ class PageCache:
         if not self._put(page, entry, files):
             return False
         self.stats.converted += 1
-        self.stats.shared += 1
+        self.stats.shared_converted += 1
         self._fresh[page.file.src_uri] = entry
         return True
 
@@ -364,20 +369,34 @@ class PageCache:
         sha, status = output
         self._fresh[src] = {**entry, "nav": self._nav, "sha": sha, "stat": status, "search": search}
 
-    def save(self) -> None:
-        """Write the new entries and remove those no page of this build used (best effort)."""
+    def save(self, processes: int = 1) -> None:
+        """Write the new entries and remove those no page of this build used (best effort).
+
+        With processes > 1 and many entries (a cold build), forked workers write a share.
+        """
         if not self.enabled:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.folder)  # a damaged cache goes; this build's entries stay
-        for entry in self._fresh.values():
-            payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
-            with contextlib.suppress(OSError):
-                write_atomic(
-                    self.entry_path(entry["key"]),
-                    _sha(payload).encode() + b"\n" + payload,
-                    durable=False,
-                )
+        entries = list(self._fresh.values())
+        writing: parallel.Pass[dict[str, Any], bool] = parallel.Pass(entries, self._write)
+        try:
+            writing.start(processes)
+            for entry in entries:
+                if writing.result(entry) is None:
+                    self._write(entry)
+        finally:
+            writing.close()
         self._prune(set(self._keys.values()))
+
+    def _write(self, entry: dict[str, Any]) -> bool:
+        payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
+        with contextlib.suppress(OSError):
+            write_atomic(
+                self.entry_path(entry["key"]),
+                _sha(payload).encode() + b"\n" + payload,
+                durable=False,
+            )
+        return True
 
     def _prune(self, used: set[str]) -> None:
         if not self.folder.is_dir():
@@ -464,12 +483,14 @@ def install(cache: PageCache, root: Path, processes: int = 1) -> Callable[[], No
                 populate(one, config, files, dirty)
                 return cache.entry_of(one)
 
-            weights = [len(p.file.content_bytes) + PAGE_WEIGHT for p in todo]
-            state["convert"] = _start(passes, todo, convert, weights, processes)
+            state["convert"] = _start(passes, todo, convert, processes)
         if cache.restore(page, files):
             return
-        entry = state["convert"].result(page)
-        if entry is not None and cache.adopt(page, entry, files):
+        done = state["convert"].result(page)
+        if done is not None and done.here:
+            cache.remember(page)  # converted in place, ahead of its turn
+            return
+        if done is not None and cache.adopt(page, done.value, files):
             return
         populate(page, config, files, dirty)
         cache.remember(page)
@@ -498,17 +519,19 @@ def install(cache: PageCache, root: Path, processes: int = 1) -> Callable[[], No
                 found = _search_entries(config)
                 before = len(found)
                 render(one, config, doc_files, nav, env, dirty, False)
-                return found[before:], output_status(Path(one.file.abs_dest_path))
+                search = found[before:]
+                del found[before:]  # put back in the page's turn, the index in page order
+                return search, output_status(Path(one.file.abs_dest_path))
 
-            state["render"] = _start(passes, todo, draw, None, processes)
+            state["render"] = _start(passes, todo, draw, processes)
         if not excluded and cache.copy_output(page, entries):
             return
         done = None if excluded else state["render"].result(page)
-        if done is not None:
-            search, output = done
+        if done is not None and done.value is not None:
+            search, output = done.value
             entries.extend(search)
             cache.rendered_as(page, search, output)
-            cache.stats.shared += 1
+            cache.stats.shared_rendered += not done.here
             return
         before = len(entries)
         render(page, config, doc_files, nav, env, dirty, excluded)
@@ -528,11 +551,10 @@ def _start(
     passes: list[parallel.Pass[Any, Any]],
     items: list[Any],
     run: Callable[[Any], Any],
-    weights: list[int] | None,
     processes: int,
 ) -> parallel.Pass[Any, Any]:
     """Start a pass shared by processes (a serial one when there are few pages); keep it."""
-    shared: parallel.Pass[Any, Any] = parallel.Pass(items, run, weights)
+    shared: parallel.Pass[Any, Any] = parallel.Pass(items, run)
     shared.start(processes)
     passes.append(shared)
     return shared

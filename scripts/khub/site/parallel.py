@@ -6,10 +6,10 @@ and put them in place as if the page had been built here, and an incremental bui
 does so equals a clean one. This module uses that for a cold build: when a pass has many
 pages to do, the builder process forks workers (Linux `fork`: they start with the very
 state the builder has, its configuration, plugins, navigation and pages) that each do a
-contiguous *tail share* of the list, while the builder does the head itself. When the
-builder reaches the first page of a worker's share, it reads that worker's results and the
-records it logged, in page order, and replays the records through its own handlers (so
-strict mode counts a worker's warnings, and the output reads as a serial build's).
+share of the list (every other page, with two processes), while the builder does its own
+share at once. As the builder then goes through the pages in its order, it hands out each
+page's result and replays the records logged while it was made through its own handlers
+(so strict mode counts a worker's warnings, and the output reads as a serial build's).
 
 A worker that fails, dies or hands back nothing for a page leaves that page (and the rest
 of its share) to the builder, which then builds it itself and meets any error there, as a
@@ -50,51 +50,50 @@ def jobs() -> int:
     return max(1, cores)
 
 
-def shares(weights: Sequence[int], count: int) -> list[range]:
-    """Cut indices 0..len(weights) into count contiguous ranges of about equal weight."""
-    total = sum(weights)
-    cuts, running, start = [], 0, 0
-    for number in range(1, count):
-        goal = total * number / count
-        end = start
-        while end < len(weights) and running + weights[end] <= goal:
-            running += weights[end]
-            end += 1
-        cuts.append(range(start, end))
-        start = end
-    cuts.append(range(start, len(weights)))
-    return cuts
+@dataclass(frozen=True)
+class Done(Generic[R]):
+    """An item done ahead of its turn: its result, and whether this process did it."""
+
+    value: R | None
+    here: bool
 
 
 @dataclass
-class _Worker:
-    share: range
-    pid: int
-    reader: int
+class _Share:
+    positions: range  # every processes-th item from the first
+    pid: int = 0  # 0: the builder's own share
+    reader: int = -1
     results: dict[int, tuple[list[logging.LogRecord], Any]] | None = None
 
 
 @dataclass
 class Pass(Generic[T, R]):
-    """One pass over `items` shared with forked workers; `run` does one item in a worker."""
+    """One pass over `items`, shared item by item among processes; `run` does one item.
+
+    Item n goes to process n % processes, so every process gets its part of each kind of
+    page (the list is in the builder's order: modules first, then the fact pages). The
+    builder does its own share at once when the pass starts, keeping each item's log
+    records, and hands each result out, records replayed, when the builder reaches it.
+    """
 
     items: Sequence[T]
     run: Callable[[T], R | None]
-    weights: Sequence[int] | None = None
-    _workers: list[_Worker] = field(default_factory=list)
+    _shares: list[_Share] = field(default_factory=list)
     _index: dict[int, int] = field(default_factory=dict)  # id(item) -> position
 
     def start(self, processes: int) -> None:
-        """Fork processes - 1 workers for the tail shares (none if the pass is small)."""
+        """Fork processes - 1 workers, then do the builder's share (nothing if it is small)."""
         if processes < 2 or len(self.items) < MIN_PAGES or not hasattr(os, "fork"):
             return
-        weights = list(self.weights) if self.weights is not None else [1] * len(self.items)
+        count = min(processes, len(self.items))
         self._index = {id(item): n for n, item in enumerate(self.items)}
-        for share in shares(weights, processes)[1:]:
-            if share:
-                self._fork(share)
+        for first in range(1, count):
+            self._fork(range(first, len(self.items), count))
+        own = _Share(range(0, len(self.items), count))
+        own.results = _do([self.items[n] for n in own.positions], own.positions, self.run)
+        self._shares.append(own)
 
-    def _fork(self, share: range) -> None:
+    def _fork(self, positions: range) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         reader, writer = os.pipe()
@@ -106,56 +105,76 @@ class Pass(Generic[T, R]):
             return
         if pid == 0:  # the worker: never returns into the builder
             os.close(reader)
-            _work(writer, [self.items[n] for n in share], share.start, self.run)
+            _work(writer, [self.items[n] for n in positions], positions, self.run)
         os.close(writer)
-        self._workers.append(_Worker(share, pid, reader))
+        self._shares.append(_Share(positions, pid, reader))
 
-    def result(self, item: T) -> R | None:
-        """Return a worker's result for item, its log records replayed; None: do it here."""
+    def result(self, item: T) -> Done[R] | None:
+        """Return item's result, its log records replayed; None: the builder does it now."""
         position = self._index.get(id(item))
         if position is None:
             return None
-        for worker in self._workers:
-            if position in worker.share:
-                records, value = self._collect(worker).get(position, ([], None))
-                if value is not None:
-                    _replay(records)
-                return value  # type: ignore[no-any-return]
+        for share in self._shares:
+            if position in share.positions:
+                found = self._collect(share).pop(position, None)
+                if found is None:
+                    return None
+                records, value = found
+                if value is None and share.pid:
+                    return None  # a worker could not hand its result back: redo it here
+                _replay(records)
+                return Done(value, here=not share.pid)
         return None
 
-    def _collect(self, worker: _Worker) -> dict[int, tuple[list[logging.LogRecord], Any]]:
-        if worker.results is None:
-            worker.results = _read(worker.reader)
-            _reap(worker.pid)
-        return worker.results
+    def _collect(self, share: _Share) -> dict[int, tuple[list[logging.LogRecord], Any]]:
+        if share.results is None:
+            share.results = _read(share.reader)
+            _reap(share.pid)
+        return share.results
 
     def close(self) -> None:
         """End the workers whose results were not read (a failed build); reap them all."""
-        for worker in self._workers:
-            if worker.results is None:
+        for share in self._shares:
+            if share.results is None:
                 with contextlib.suppress(OSError):
-                    os.kill(worker.pid, signal.SIGKILL)
+                    os.kill(share.pid, signal.SIGKILL)
                 with contextlib.suppress(OSError):
-                    os.close(worker.reader)
-                _reap(worker.pid)
-                worker.results = {}
-        self._workers = []
+                    os.close(share.reader)
+                _reap(share.pid)
+                share.results = {}
+        self._shares = []
 
 
-def _work(writer: int, items: list[Any], first: int, run: Callable[[Any], Any]) -> None:
+def _do(
+    items: list[Any], positions: range, run: Callable[[Any], Any], worker: bool = False
+) -> dict[int, tuple[list[logging.LogRecord], Any]]:
+    """Do the items in order, each one's log records kept; stop at the first that fails.
+
+    The failed item and those after it have no result: the builder does them in their
+    turn, and meets the failure there as a serial build would.
+    """
+    done: dict[int, tuple[list[logging.LogRecord], Any]] = {}
+    with _captured() as records:
+        for position, item in zip(positions, items, strict=True):
+            try:
+                value = run(item)
+            except Exception:
+                break
+            except BaseException:
+                if worker:
+                    break
+                raise
+            done[position] = (list(records), value)
+            records.clear()
+    return done
+
+
+def _work(writer: int, items: list[Any], positions: range, run: Callable[[Any], Any]) -> None:
     """In a worker: do every item, then write {position: (records, result)} and exit."""
     code = 1
     try:
         _die_with_builder()
-        done: dict[int, tuple[list[logging.LogRecord], Any]] = {}
-        with _captured() as records:
-            for offset, item in enumerate(items):
-                try:
-                    value = run(item)
-                except BaseException:  # the builder does this page and meets it
-                    break
-                done[first + offset] = (list(records), value)
-                records.clear()
+        done = _do(items, positions, run, worker=True)
         with os.fdopen(writer, "wb") as pipe:
             pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0
