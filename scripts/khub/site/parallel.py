@@ -190,7 +190,7 @@ def _die_with_builder() -> None:
 
 @contextlib.contextmanager
 def _captured() -> Iterator[list[logging.LogRecord]]:
-    """Keep, instead of handling, every log record the worker makes (with its logger's name)."""
+    """Keep, instead of handling, every log record made meanwhile (with its logger's name)."""
     records: list[logging.LogRecord] = []
     original = logging.Logger.callHandlers
 
@@ -210,7 +210,7 @@ def _captured() -> Iterator[list[logging.LogRecord]]:
 
 
 def _replay(records: list[logging.LogRecord]) -> None:
-    """Hand a worker's records to the handlers the builder's loggers have."""
+    """Hand kept records to the handlers the builder's loggers have."""
     for record in records:
         logger = logging.getLogger(getattr(record, "khub_logger", record.name))
         logger.callHandlers(record)
