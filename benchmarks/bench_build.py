@@ -51,6 +51,7 @@ from bench_generate import (  # noqa: E402
 )
 from bench_generate import measure_usage as measure  # noqa: E402
 from khub.disk.cachedir import cache_root  # noqa: E402
+from khub.site.parallel import JOBS_ENV  # noqa: E402
 
 LEGACY_FLAG = "--legacy-khub"
 COLD: dict[int, tuple[tuple[float, float, float, str], float]] = {}  # modules -> cold build
@@ -110,9 +111,16 @@ def clean(hub: Path) -> None:
 
 
 def khub_build(hub: Path, legacy: bool = False) -> tuple[float, float, float, str]:
-    """Run `khub build` in the hub; return (wall s, CPU s, peak RSS MB, output)."""
+    """Run `khub build` in the hub; return (wall s, CPU s, peak RSS MB, output).
+
+    The old page format is built as the builder built it then: in one process.
+    """
     if legacy:
-        return measure([sys.executable, str(Path(__file__)), LEGACY_FLAG, "build"], hub)
+        ENV[JOBS_ENV] = "1"
+        try:
+            return measure([sys.executable, str(Path(__file__)), LEGACY_FLAG, "build"], hub)
+        finally:
+            del ENV[JOBS_ENV]
     return measure([str(BIN / "khub"), "build"], hub)
 
 

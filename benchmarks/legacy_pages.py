@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from khub.data.health import HEALTH_PAGE, health_page
 from khub.data.model import Fact, FactSet, HistoryEntry, Series
 from khub.data.settings import HubSettings
 from khub.render.content import ModuleSource
@@ -23,7 +24,6 @@ from khub.render.elements import (
 from khub.render.escape import md_text
 from khub.render.pages import (
     _source_link,
-    _unit,
     api_files,
     cited_by,
     home_page,
@@ -31,6 +31,13 @@ from khub.render.pages import (
 )
 
 SCHEMA_VERSION = 1
+
+
+def _unit(name: str) -> str:
+    """Return a unit as the old pages wrote it (khub.render.pages names it in words now)."""
+    return f"`{name}`" if name.replace("_", "").isalnum() else md_text(name)
+
+
 FACT_INDEX = "facts/index.md"
 SOURCES_PAGE = "sources.md"
 
@@ -156,6 +163,8 @@ def site_pages(
         "index.md": home_page(settings, modules, edition),
         FACT_INDEX: fact_index(factset, by_series),
         SOURCES_PAGE: sources_page(factset, citing, modules),
+        # newer than the old format, but the modules link to it: the same page as now
+        HEALTH_PAGE: health_page(factset, freshness.stale_after_days, freshness.today),
     }
     for sid, series in factset.series.items():
         pages[f"facts/{sid}.md"] = series_page(sid, series, by_series[sid], factset, freshness)

@@ -15,6 +15,7 @@ import pytest
 
 from khub.disk.cachedir import cache_root
 from khub.site.incremental import PAGES
+from khub.site.parallel import JOBS_ENV
 from tests.kit.cli import run_khub
 from tests.kit.hubs import TODAY, copy_hub, replace_once
 from tests.kit.tree import tree_digest
@@ -50,6 +51,12 @@ def _clean_build(hub: Path, where: Path) -> dict[str, str]:
 
 def _change_a_price(hub: Path) -> None:
     replace_once(hub / "data" / "facts" / "costs.yml", "value: 5\n", "value: 6\n")
+
+
+@pytest.fixture(autouse=True)
+def _one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build in one process unless a test asks for more (khub.site.parallel)."""
+    monkeypatch.setenv(JOBS_ENV, "1")
 
 
 @pytest.fixture
@@ -131,3 +138,41 @@ def test_a_restored_page_still_has_its_links_checked(hub: Path) -> None:
     assert proc.returncode == 1, proc.stderr  # beta is unchanged and restored, yet checked
     assert "contains a link 'alpha.md#scores-in-detail'" in proc.stderr
     assert "does not contain an anchor '#scores-in-detail'" in proc.stderr
+
+
+SHARED = re.compile(r"; other processes converted (\d+), rendered (\d+)")
+
+
+def test_a_cold_build_over_two_processes_equals_a_serial_one(
+    hub: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = tree_digest(hub / "site")  # the fixture's build: one process (KHUB_BUILD_JOBS=1)
+    twin = copy_hub_sources(hub, tmp_path / "twin")
+    monkeypatch.setenv(JOBS_ENV, "2")
+    proc = run_khub(twin, "build", today=TODAY.isoformat())
+    assert proc.returncode == 0, proc.stderr
+    shared = SHARED.search(proc.stderr)
+    assert shared is not None, proc.stderr
+    assert int(shared.group(1)) > 0 and int(shared.group(2)) > 0  # a worker did pages
+    assert tree_digest(twin / "site") == serial  # byte for byte
+
+
+def test_a_warning_in_a_worker_s_page_fails_the_build(
+    hub: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twin = copy_hub_sources(hub, tmp_path / "twin")
+    modules = sorted((twin / "content").glob("*.md"))
+    for path in modules:  # every module, so the workers' shares have some too
+        path.write_text(path.read_text("utf-8") + f"\nSee [gone](gone-{path.stem}.md).\n")
+    monkeypatch.setenv(JOBS_ENV, "2")
+    proc = run_khub(twin, "build", today=TODAY.isoformat())
+    assert proc.returncode == 1
+    for path in modules:  # each page's warning is printed once, the workers' too
+        assert proc.stderr.count(f"contains a link 'gone-{path.stem}.md'") == 1, proc.stderr
+
+
+def copy_hub_sources(hub: Path, dest: Path) -> Path:
+    """Copy hub's sources to dest, without its builds and with no cache of its own."""
+    shutil.copytree(hub, dest, ignore=shutil.ignore_patterns("build", "site", ".khub-cache"))
+    assert not cache_root(dest).exists()
+    return dest

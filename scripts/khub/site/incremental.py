@@ -17,7 +17,12 @@ what they produced for each page:
   digest* is the one the entry was rendered under too, the page's output is the file the
   entry names by its sha256; it is taken from the previous site/ when the file there still
   has that digest, and the page's search entries come from the entry, in the page's place
-  in the index. Otherwise the page is rendered from its restored HTML as usual.
+  in the index. Otherwise the page is rendered from its restored HTML as usual. The file
+  is not read again when it is the very one the builder wrote (the inode, size and
+  modification time the entry noted; writing into it changes its time), else it is hashed.
+- *Both cores*: the pages the cache cannot give are converted, then rendered, by forked
+  workers and the builder together (khub.site.parallel); a worker's results are put in
+  place exactly as a cache entry's are.
 
 Everything else (static files, the sitemap, the 404 page, the search index file, the anchor
 check over every page) runs as in a clean build, so the result is byte for byte the site a
@@ -44,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from khub.disk.atomic import write_atomic
-from khub.site import stamp
+from khub.site import parallel, stamp
 
 FORMAT = 1
 PAGES = "build/pages"
@@ -169,13 +174,21 @@ class Stats:
     restored: int = 0
     rendered: int = 0
     copied: int = 0
+    shared_converted: int = 0  # of those converted, by forked workers (khub.site.parallel)
+    shared_rendered: int = 0  # of those rendered, by forked workers
 
     def summary(self) -> str:
         """Return the counts in words."""
-        return (
+        text = (
             f"{self.converted} page(s) converted, {self.restored} restored; "
             f"{self.rendered} rendered, {self.copied} copied"
         )
+        if self.shared_converted or self.shared_rendered:
+            text += (
+                f"; other processes converted {self.shared_converted}, "
+                f"rendered {self.shared_rendered}"
+            )
+        return text
 
 
 @dataclass
@@ -240,8 +253,17 @@ class PageCache:
     def restore(self, page: Any, files: Any) -> bool:
         """Give page its cached HTML, contents, front matter and anchors; False on a miss."""
         entry = self._entries.get(page.file.src_uri) if self.enabled else None
-        if entry is None:
+        if entry is None or not self._put(page, entry, files):
             return False
+        self.stats.restored += 1
+        return True
+
+    def has_entry(self, page: Any) -> bool:
+        """Return True when the page's conversion can come from the cache."""
+        return self.enabled and page.file.src_uri in self._entries
+
+    @staticmethod
+    def _put(page: Any, entry: dict[str, Any], files: Any) -> bool:
         links: dict[Any, dict[str, str]] = {}
         for target, anchors in entry["links"].items():
             to_file = files.get_file_from_path(target)
@@ -255,20 +277,25 @@ class PageCache:
         page._title_from_render = entry["title"]
         page.present_anchor_ids = set(entry["anchors"])
         page.links_to_anchors = links
-        self.stats.restored += 1
         return True
 
     def remember(self, page: Any) -> None:
         """Keep a freshly converted page's results, to be written if the build succeeds."""
         self.stats.converted += 1
+        entry = self.entry_of(page)
+        if entry is not None:
+            self._fresh[page.file.src_uri] = entry
+
+    def entry_of(self, page: Any) -> dict[str, Any] | None:
+        """Return the cache entry of a freshly converted page (None: it cannot have one)."""
         key = self._keys.get(page.file.src_uri)
         if key is None or not _json_safe(page.meta):
-            return
+            return None
         links = {
             to_file.src_uri: dict(anchors)
             for to_file, anchors in (getattr(page, "links_to_anchors", None) or {}).items()
         }
-        self._fresh[page.file.src_uri] = {
+        return {
             "key": key,
             "src": page.file.src_uri,
             "meta": page.meta,
@@ -278,6 +305,20 @@ class PageCache:
             "anchors": sorted(getattr(page, "present_anchor_ids", None) or ()),
             "links": links,
         }
+
+    def adopt(self, page: Any, entry: dict[str, Any], files: Any) -> bool:
+        """Give page the results a worker converted it to (khub.site.parallel); False: redo."""
+        if not self._put(page, entry, files):
+            return False
+        self.stats.converted += 1
+        self.stats.shared_converted += 1
+        self._fresh[page.file.src_uri] = entry
+        return True
+
+    def needs_render(self, page: Any) -> bool:
+        """Return True unless the page's entry was rendered under this navigation digest."""
+        entry = self._entries.get(page.file.src_uri) if self.enabled else None
+        return entry is None or entry.get("nav") != self._nav or self.previous_site is None
 
     def set_nav(self, nav: Any, doc_files: Iterable[Any]) -> None:
         """Fix this build's navigation digest (once every page has its title and meta)."""
@@ -292,15 +333,14 @@ class PageCache:
         old = self._previous_file(page.file.dest_uri)
         if old is None:
             return False
-        data = old.read_bytes()
-        if _sha(data) != entry.get("sha") or not isinstance(entry.get("search"), list):
+        if not isinstance(entry.get("search"), list) or not _unchanged(old, entry):
             return False
         dest = Path(page.file.abs_dest_path)
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(old, dest)  # the builder writes its pages as new files, never into one
         except OSError:
-            dest.write_bytes(data)
+            shutil.copyfile(old, dest)
         search.extend(entry["search"])
         self.stats.copied += 1
         return True
@@ -315,33 +355,48 @@ class PageCache:
 
     def rendered(self, page: Any, search: list[dict[str, Any]]) -> None:
         """Note the output and search entries of a page the theme just rendered."""
+        self.rendered_as(page, search, output_status(Path(page.file.abs_dest_path)))
+
+    def rendered_as(
+        self, page: Any, search: list[dict[str, Any]], output: tuple[str, list[int]] | None
+    ) -> None:
+        """Note a rendered page's search entries and output (its sha256 and file status)."""
         self.stats.rendered += 1
         src = page.file.src_uri
         entry = self._fresh.get(src) or self._entries.get(src)
-        dest = Path(page.file.abs_dest_path)
-        if entry is None or not dest.is_file():
+        if entry is None or output is None:
             return
-        self._fresh[src] = {
-            **entry,
-            "nav": self._nav,
-            "sha": _sha(dest.read_bytes()),
-            "search": search,
-        }
+        sha, status = output
+        self._fresh[src] = {**entry, "nav": self._nav, "sha": sha, "stat": status, "search": search}
 
-    def save(self) -> None:
-        """Write the new entries and remove those no page of this build used (best effort)."""
+    def save(self, processes: int = 1) -> None:
+        """Write the new entries and remove those no page of this build used (best effort).
+
+        With processes > 1 and many entries (a cold build), forked workers write a share.
+        """
         if not self.enabled:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.folder)  # a damaged cache goes; this build's entries stay
-        for entry in self._fresh.values():
-            payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
-            with contextlib.suppress(OSError):
-                write_atomic(
-                    self.entry_path(entry["key"]),
-                    _sha(payload).encode() + b"\n" + payload,
-                    durable=False,
-                )
+        entries = list(self._fresh.values())
+        writing: parallel.Pass[dict[str, Any], bool] = parallel.Pass(entries, self._write)
+        try:
+            writing.start(processes)
+            for entry in entries:
+                if writing.result(entry) is None:
+                    self._write(entry)
+        finally:
+            writing.close()
         self._prune(set(self._keys.values()))
+
+    def _write(self, entry: dict[str, Any]) -> bool:
+        payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
+        with contextlib.suppress(OSError):
+            write_atomic(
+                self.entry_path(entry["key"]),
+                _sha(payload).encode() + b"\n" + payload,
+                durable=False,
+            )
+        return True
 
     def _prune(self, used: set[str]) -> None:
         if not self.folder.is_dir():
@@ -350,6 +405,35 @@ class PageCache:
             if path.stem not in used:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+def output_status(path: Path) -> tuple[str, list[int]] | None:
+    """Return a written page's sha256 and status (inode, size, mtime); None if there is none."""
+    try:
+        with path.open("rb") as handle:
+            sha = _sha(handle.read())
+            status = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    return sha, [status.st_ino, status.st_size, status.st_mtime_ns]
+
+
+def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
+    """Return True when the previous output at path is the one the entry names.
+
+    The file is the very one the builder wrote (same inode, size and modification time,
+    which any write into it changes) or, failing that, has the entry's sha256.
+    """
+    try:
+        status = path.lstat()
+    except OSError:
+        return False
+    if entry.get("stat") == [status.st_ino, status.st_size, status.st_mtime_ns]:
+        return True
+    try:
+        return _sha(path.read_bytes()) == entry.get("sha")
+    except OSError:
+        return False
 
 
 def _regular_files(folder: Path) -> set[str]:
@@ -371,19 +455,42 @@ def _regular_files(folder: Path) -> set[str]:
     return found
 
 
-def install(cache: PageCache, root: Path) -> Callable[[], None]:
-    """Wrap the builder's page passes with the cache; return the function that undoes it."""
+def install(cache: PageCache, root: Path, processes: int = 1) -> Callable[[], None]:
+    """Wrap the builder's page passes with the cache; return the function that undoes it.
+
+    With processes > 1, the pages the cache cannot give are converted, then rendered, by
+    that many processes (khub.site.parallel), each page's results put in place as a
+    restored page's are, so the site is the one a serial build makes.
+    """
     from mkdocs.commands import build as builder
 
     populate, render = builder._populate_page, builder._build_page
     state: dict[str, Any] = {}
+    passes: list[parallel.Pass[Any, Any]] = []
 
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
             state["files"] = files
             cache.context = context_digest(root, files, config)
             cache.load(files.documentation_pages())
+            todo = [
+                f.page
+                for f in files.documentation_pages()
+                if f.page is not None and not cache.has_entry(f.page)
+            ]
+
+            def convert(one: Any) -> dict[str, Any] | None:
+                populate(one, config, files, dirty)
+                return cache.entry_of(one)
+
+            state["convert"] = _start(passes, todo, convert, processes)
         if cache.restore(page, files):
+            return
+        done = state["convert"].result(page)
+        if done is not None and done.here:
+            cache.remember(page)  # converted in place, ahead of its turn
+            return
+        if done is not None and cache.adopt(page, done.value, files):
             return
         populate(page, config, files, dirty)
         cache.remember(page)
@@ -399,7 +506,32 @@ def install(cache: PageCache, root: Path) -> Callable[[], None]:
     ) -> None:
         cache.set_nav(nav, doc_files)
         entries = _search_entries(config)
+        if "render" not in state:
+            todo = [
+                f.page
+                for f in doc_files
+                if f.page is not None
+                and not f.inclusion.is_excluded()
+                and cache.needs_render(f.page)
+            ]
+
+            def draw(one: Any) -> tuple[list[Any], tuple[str, list[int]] | None]:
+                found = _search_entries(config)
+                before = len(found)
+                render(one, config, doc_files, nav, env, dirty, False)
+                search = found[before:]
+                del found[before:]  # put back in the page's turn, the index in page order
+                return search, output_status(Path(one.file.abs_dest_path))
+
+            state["render"] = _start(passes, todo, draw, processes)
         if not excluded and cache.copy_output(page, entries):
+            return
+        done = None if excluded else state["render"].result(page)
+        if done is not None and done.value is not None:
+            search, output = done.value
+            entries.extend(search)
+            cache.rendered_as(page, search, output)
+            cache.stats.shared_rendered += not done.here
             return
         before = len(entries)
         render(page, config, doc_files, nav, env, dirty, excluded)
@@ -409,8 +541,23 @@ def install(cache: PageCache, root: Path) -> Callable[[], None]:
 
     def undo() -> None:
         builder._populate_page, builder._build_page = populate, render
+        for one in passes:
+            one.close()
 
     return undo
+
+
+def _start(
+    passes: list[parallel.Pass[Any, Any]],
+    items: list[Any],
+    run: Callable[[Any], Any],
+    processes: int,
+) -> parallel.Pass[Any, Any]:
+    """Start a pass shared by processes (a serial one when there are few pages); keep it."""
+    shared: parallel.Pass[Any, Any] = parallel.Pass(items, run)
+    shared.start(processes)
+    passes.append(shared)
+    return shared
 
 
 def _search_entries(config: Any) -> list[dict[str, Any]]:

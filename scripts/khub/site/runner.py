@@ -18,6 +18,7 @@ from typing import Any
 
 from khub.site.children import die_with_parent
 from khub.site.incremental import PageCache, install, page_cache
+from khub.site.parallel import jobs
 from khub.site.search import add_fact_entries
 
 
@@ -62,7 +63,8 @@ def _build(
     try:
         config = load_config(config_file=config_file, **overrides)
         config.plugins.on_startup(command="build", dirty=False)
-        undo = install(cache, Path()) if cache is not None else None
+        processes = jobs()
+        undo = install(cache, Path(), processes) if cache is not None else None
         try:
             build(config)
             add_fact_entries(
@@ -73,7 +75,7 @@ def _build(
                 undo()
             config.plugins.on_shutdown()
         if cache is not None:
-            cache.save()
+            cache.save(processes)
             print(f"INFO    -  khub page cache: {cache.stats.summary()}", flush=True)
     except Abort as exc:
         print(exc.format_message(), flush=True)  # "Aborted with 1 warnings in strict mode!"
