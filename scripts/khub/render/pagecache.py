@@ -31,6 +31,14 @@ from khub.render.history import Published
 from khub.render.manifest import digest
 
 PAGES_FORMAT = 1
+RunAll = Callable[[Sequence[Callable[[], str]]], list[str]]
+
+
+def serial(renders: Sequence[Callable[[], str]]) -> list[str]:
+    """Return every render's page, one after the other (RunAll without other processes)."""
+    return [render() for render in renders]
+
+
 _SHA_BYTES = 64  # an entry starts with the page's sha256 in hex, then a newline
 
 
@@ -182,16 +190,31 @@ class PageCache:
         self.used: set[str] = set()
         self.rendered: list[str] = []  # pages rendered this run (not taken from the cache)
 
-    def page(self, path: str, key: str, render: Callable[[], str]) -> bytes:
-        """Return the page under key from the cache, else render it (and keep it)."""
-        self.used.add(key)
-        cached = self._read(key)
-        if cached is not None:
-            return cached
-        data = render().encode("utf-8")
-        self.rendered.append(path)
-        self._write(key, data)
-        return data
+    def pages(
+        self, wanted: Sequence[tuple[str, str, Callable[[], str]]], run_all: RunAll = serial
+    ) -> dict[str, bytes]:
+        """Return each (path, key, render)'s page: the cached one, else rendered (and kept).
+
+        The misses are rendered by run_all.
+
+        run_all may share the renders among processes (khub.site.parallel.run_all): they
+        read the factset only, so the pages are the ones rendered here one by one.
+        """
+        found: dict[str, bytes] = {}
+        misses: list[tuple[str, str, Callable[[], str]]] = []
+        for path, key, render in wanted:
+            self.used.add(key)
+            cached = self._read(key)
+            if cached is None:
+                misses.append((path, key, render))
+            else:
+                found[path] = cached
+        texts = run_all([render for _, _, render in misses])
+        for (path, key, _), text in zip(misses, texts, strict=True):
+            found[path] = text.encode("utf-8")
+            self.rendered.append(path)
+            self._write(key, found[path])
+        return {path: found[path] for path, _, _ in wanted}
 
     def _read(self, key: str) -> bytes | None:
         return None if self.folder is None else read_entry(self.folder / key)

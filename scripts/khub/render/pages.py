@@ -39,8 +39,10 @@ from khub.render.pagecache import (
     FactPrints,
     Fragments,
     PageCache,
+    RunAll,
     base_key,
     derived_key,
+    serial,
     series_key,
 )
 
@@ -386,6 +388,7 @@ def site_pages(
     cache: PageCache | None = None,
     prints: FactPrints | None = None,
     fragments: Fragments | None = None,
+    run_all: RunAll = serial,
 ) -> dict[str, bytes]:
     """Return every generated page besides the modules, by path in build/docs.
 
@@ -404,7 +407,7 @@ def site_pages(
         HEALTH_PAGE: health_page(factset, freshness.stale_after_days, freshness.today),
     }
     files = {path: text.encode("utf-8") for path, text in pages.items()}
-    files.update(fact_pages(factset, by_series, prints, cache or PageCache(None)))
+    files.update(fact_pages(factset, by_series, prints, cache or PageCache(None), run_all))
     files.update(api_files(factset, modules, citing, freshness, prints, fragments))
     return files
 
@@ -414,25 +417,34 @@ def fact_pages(
     by_series: Mapping[str, list[Fact]],
     prints: FactPrints,
     cache: PageCache,
+    run_all: RunAll = serial,
 ) -> dict[str, bytes]:
-    """Return the series pages and the pages of derived facts, rendered or from cache."""
+    """Return the series pages and the pages of derived facts, rendered or from cache.
+
+    The pages the cache does not hold are rendered by run_all (which may share them among
+    processes); each reads the factset only, so the order they are made in changes nothing.
+    """
     freshness, published = prints.freshness, prints.published
     base = base_key(freshness)
-    files: dict[str, bytes] = {}
+    wanted: list[tuple[str, str, Callable[[], str]]] = []
     for sid, series in factset.series.items():
         facts = by_series[sid]
-        files[f"facts/{sid}.md"] = cache.page(
-            f"facts/{sid}.md",
-            series_key(base, sid, series, facts, prints),
-            functools.partial(series_page, sid, series, facts, factset, freshness, published),
+        wanted.append(
+            (
+                f"facts/{sid}.md",
+                series_key(base, sid, series, facts, prints),
+                functools.partial(series_page, sid, series, facts, factset, freshness, published),
+            )
         )
     chunks = _derived_chunks(factset)
     for number, (path, facts) in enumerate(chunks.items(), 1):
-        files[path] = cache.page(
-            path,
-            derived_key(base, path, number, len(chunks), facts, prints),
-            functools.partial(
-                _derived_page, path, number, len(chunks), facts, factset, freshness, published
-            ),
+        wanted.append(
+            (
+                path,
+                derived_key(base, path, number, len(chunks), facts, prints),
+                functools.partial(
+                    _derived_page, path, number, len(chunks), facts, factset, freshness, published
+                ),
+            )
         )
-    return files
+    return cache.pages(wanted, run_all)

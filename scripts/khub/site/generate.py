@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +37,7 @@ from khub.render.manifest import (
 from khub.render.pagecache import FactPrints, Fragments, PageCache, fragments_path, pages_dir
 from khub.render.pages import ModuleInfo, front, module_order, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
-from khub.site import following
+from khub.site import following, parallel
 from khub.site.brand import theme_files
 
 BUILD_DOCS = "build/docs"
@@ -104,7 +105,17 @@ def generate(
     page_cache = PageCache(pages_dir(cache_dir) if cache_dir else None)
     fragments = Fragments(fragments_path(cache_dir)) if cache_dir else None
     files.update(
-        site_pages(factset, infos, settings, freshness, edition, page_cache, prints, fragments)
+        site_pages(
+            factset,
+            infos,
+            settings,
+            freshness,
+            edition,
+            page_cache,
+            prints,
+            fragments,
+            parallel.run_all,
+        )
     )
     uses = {m.id: frozenset(renders[m.id].usage.facts) for m in modules}
     files.update(
@@ -136,22 +147,32 @@ def _render_modules(
     renders: dict[str, Rendered] = {}
     rendered: list[str] = []
     reused: list[str] = []
+    todo: list[tuple[ModuleSource, str]] = []
     for module in modules:
         key = page_key(base, module.path, module.text)
         previous = manifest.reuse(module.id, key, prints, renderer)
-        if previous is not None:
+        if previous is None:
+            todo.append((module, key))
+        else:
             renders[module.id] = previous
             reused.append(module.id)
-            continue
-        try:
-            result = renderer.render(f"{module.id}.md", f"{module.id}.md")
-        except RenderError as exc:
-            problems.append(exc.problem)
+    results = parallel.run_all([functools.partial(_render, renderer, m) for m, _ in todo])
+    for (module, key), result in zip(todo, results, strict=True):
+        if isinstance(result, Problem):
+            problems.append(result)
             continue
         renders[module.id] = result
         rendered.append(module.id)
         manifest.record(module.id, key, result, prints)
     return renders, rendered, reused
+
+
+def _render(renderer: Renderer, module: ModuleSource) -> Rendered | Problem:
+    """Render one module's body; its problem when it cannot be (a value: it may be a worker's)."""
+    try:
+        return renderer.render(f"{module.id}.md", f"{module.id}.md")
+    except RenderError as exc:
+        return exc.problem
 
 
 def edition_ids(root: Path) -> list[str]:

@@ -1,5 +1,7 @@
 """Share a pass over the pages between the builder process and forked workers.
 
+(`run_all` does the same for `khub generate`'s module and fact-page renders.)
+
 The builder converts and renders pages one after the other, on one core. khub's page
 cache (khub.site.incremental) already knows how to take a page's results from elsewhere
 and put them in place as if the page had been built here, and an incremental build that
@@ -229,3 +231,22 @@ def _read(reader: int) -> dict[int, tuple[list[logging.LogRecord], Any]]:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, 0)
+
+
+def run_all(tasks: Sequence[Callable[[], R]]) -> list[R]:
+    """Return [task() for task in tasks], shared among jobs() processes when there are many.
+
+    For `khub generate`: each task must read only what the process held when it forked and
+    return a picklable value (a worker's value travels back as a pickle). A task a worker
+    could not do is done here in its turn, so an exception is raised as a serial run would.
+    """
+    shared: Pass[Callable[[], R], R] = Pass(list(tasks), lambda task: task())
+    shared.start(jobs())
+    try:
+        values: list[R] = []
+        for task in shared.items:
+            done = shared.result(task)
+            values.append(done.value if done is not None and done.value is not None else task())
+        return values
+    finally:
+        shared.close()
