@@ -155,8 +155,13 @@ def site_pages(
     settings: HubSettings,
     freshness: Freshness,
     edition: str,
+    *_caches: object,
 ) -> dict[str, bytes]:
-    """Return every generated page besides the modules, by path in build/docs."""
+    """Return every generated page besides the modules, by path in build/docs.
+
+    `_caches` (today's page cache, prints, pieces and the renders' runner, which generate
+    passes) are ignored: the old generate rendered every page, one after the other.
+    """
     citing = cited_by(modules)
     by_series = series_index(factset)
     pages: dict[str, str] = {
