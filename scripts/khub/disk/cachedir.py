@@ -9,10 +9,46 @@ subfolder named by the hash of the hub's real path.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 from pathlib import Path
+
+from khub.disk.atomic import write_atomic
+
+_SHA_HEX = 64  # an entry starts with its payload's sha256 in hex, then a newline
+
+
+class DamagedEntry(Exception):
+    """A cache entry exists but cannot be read, is cut short or fails its digest."""
+
+
+def write_entry(path: Path, data: bytes) -> None:
+    """Store data as a cache entry: its sha256 in hex, a newline, the data (best effort)."""
+    blob = hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+        write_atomic(path, blob, durable=False)
+
+
+def read_entry(path: Path) -> bytes | None:
+    """Return the data of the entry write_entry stored at path; None when there is none.
+
+    Raise DamagedEntry when the file exists but cannot be read or its bytes are not the
+    ones written (cut short, edited): the caller decides what a damaged cache means.
+    """
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DamagedEntry(f"cannot be read ({exc.strerror})") from None
+    head, data = blob[:_SHA_HEX], blob[_SHA_HEX + 1 :]
+    if blob[_SHA_HEX : _SHA_HEX + 1] != b"\n":
+        raise DamagedEntry("is damaged")
+    if hashlib.sha256(data).hexdigest() != head.decode("ascii", errors="replace"):
+        raise DamagedEntry("is damaged")
+    return data
 
 
 def cache_root(root: Path) -> Path:

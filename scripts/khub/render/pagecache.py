@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from khub.data.model import Fact, FactSet, Series
-from khub.disk.atomic import write_atomic
-from khub.disk.cachedir import code_fingerprint
+from khub.disk import cachedir
+from khub.disk.cachedir import code_fingerprint, write_entry
 from khub.render.elements import Freshness, fact_target
 from khub.render.history import Published
 from khub.render.manifest import digest
@@ -37,9 +37,6 @@ RunAll = Callable[[Sequence[Callable[[], str]]], list[str]]
 def serial(renders: Sequence[Callable[[], str]]) -> list[str]:
     """Return every render's page, one after the other (RunAll without other processes)."""
     return [render() for render in renders]
-
-
-_SHA_BYTES = 64  # an entry starts with the page's sha256 in hex, then a newline
 
 
 def pages_dir(cache_dir: Path) -> Path:
@@ -162,24 +159,11 @@ def derived_key(
 
 
 def read_entry(path: Path) -> bytes | None:
-    """Return the payload of a cache entry; None when missing, unreadable or damaged."""
+    """Return the data of a cache entry; None when missing, unreadable or damaged."""
     try:
-        blob = path.read_bytes()
-    except OSError:
+        return cachedir.read_entry(path)
+    except cachedir.DamagedEntry:
         return None
-    head, data = blob[:_SHA_BYTES], blob[_SHA_BYTES + 1 :]
-    if blob[_SHA_BYTES : _SHA_BYTES + 1] != b"\n":
-        return None
-    if hashlib.sha256(data).hexdigest() != head.decode("ascii", errors="replace"):
-        return None
-    return data
-
-
-def write_entry(path: Path, data: bytes) -> None:
-    """Store data as a cache entry: its sha256 in hex, a newline, the data."""
-    blob = hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
-    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
-        write_atomic(path, blob, durable=False)
 
 
 class PageCache:

@@ -15,7 +15,7 @@ from khub.data.model import FactSet
 from khub.data.settings import load_settings
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
-from khub.disk.paths import Scan, path_fault, read_contained, safe_output_path, scan
+from khub.disk.paths import Scan, read_contained, safe_output_path, safe_output_paths, scan
 from khub.editions.store import edition_paths, read_editions
 from khub.errors import DataError, Problem, UnsafePathError
 from khub.render.bounds import Limits
@@ -256,7 +256,7 @@ def write_tree(
     Every path is checked before the first write: one that would leave out, or pass through
     a symlink, is refused and nothing is written.
     """
-    targets = _targets(out, files, label)
+    targets = safe_output_paths(out, sorted(files), label)
     written: list[str] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -271,28 +271,6 @@ def write_tree(
         hint = f"delete {folder} and run again"
         raise UnsafePathError(Problem(folder, 0, message, hint)) from None
     return written, deleted, len(files) - len(written)
-
-
-def _targets(out: Path, files: Mapping[str, bytes], label: str | None) -> dict[str, Path]:
-    """Return out/rel of every file, checked as safe_output_path checks it, in path order.
-
-    The folders are resolved once each rather than once per file (thousands of pages share
-    a few folders): a path is safe when it is plain, its folder passes through no symlink
-    and it is not a symlink itself. Whatever fails is refused by safe_output_path, in its
-    words.
-    """
-    folders: set[str] = set()
-    targets: dict[str, Path] = {}
-    for rel in sorted(files):
-        if path_fault(rel) is not None:
-            safe_output_path(out, rel, label)  # raises: not a plain relative path
-        folder = rel.rpartition("/")[0]
-        if folder and folder not in folders:
-            safe_output_path(out, folder, label)  # raises at a symlink on the way
-            folders.add(folder)
-        path = out.joinpath(*rel.split("/"))
-        targets[rel] = safe_output_path(out, rel, label) if path.is_symlink() else path
-    return targets
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from khub.disk.atomic import write_atomic
+from khub.disk.cachedir import DamagedEntry, read_entry, write_entry
 from khub.site import parallel, stamp
 
 FORMAT = 1
@@ -234,14 +234,11 @@ class PageCache:
     def _read(self, key: str) -> dict[str, Any] | None:
         path = self.entry_path(key)
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+            payload = read_entry(path)
+        except DamagedEntry as exc:
+            raise BadCache(f"{path.name} {exc}") from None
+        if payload is None:
             return None
-        except OSError as exc:
-            raise BadCache(f"{path.name} cannot be read ({exc.strerror})") from None
-        digest, _, payload = raw.partition(b"\n")
-        if digest.decode("ascii", "replace") != _sha(payload):
-            raise BadCache(f"{path.name} is damaged")
         try:
             entry = json.loads(payload)
         except ValueError:
@@ -390,12 +387,7 @@ class PageCache:
 
     def _write(self, entry: dict[str, Any]) -> bool:
         payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
-        with contextlib.suppress(OSError):
-            write_atomic(
-                self.entry_path(entry["key"]),
-                _sha(payload).encode() + b"\n" + payload,
-                durable=False,
-            )
+        write_entry(self.entry_path(entry["key"]), payload)
         return True
 
     def _prune(self, used: set[str]) -> None:
