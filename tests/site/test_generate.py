@@ -61,6 +61,7 @@ def test_one_fact_change_renders_only_pages_using_it(hub: Path) -> None:
     assert result.written == [
         "alpha.md",
         "api/v1/facts.json",
+        "assets/hub/.search.json",  # the fact's search entry shows its value
         "facts/bench-score.md",
         "facts/derived.md",
     ]

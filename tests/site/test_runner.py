@@ -175,7 +175,7 @@ def test_a_sigkilled_build_still_takes_mkdocs_down(hub: Path) -> None:
 def test_a_serve_stopped_while_it_builds_ends_the_build(hub: Path) -> None:
     before = _tree(hub)
     process = _khub(hub, "serve", "--dev-addr", f"127.0.0.1:{_free_port()}")
-    child = _mkdocs_child(process, "build")
+    child = _mkdocs_child(process, "serve")  # the preview's builder, up for all its builds
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr

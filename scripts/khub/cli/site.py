@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,30 +12,37 @@ from pathlib import Path
 import click
 
 from khub.data.load import load, today_default
+from khub.data.memo import LoadMemo
 from khub.data.model import FactSet
 from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
 from khub.render.sandbox import Helper
 from khub.render.sanitize import require_enabled
-from khub.site.builder import SITE_DIR, build_site
+from khub.site.builder import SITE_DIR, Outcome, build_env, build_site, scratch_generate
 from khub.site.children import Interrupted, stop_signals_raise
 from khub.site.generate import BUILD_DOCS, GenerateResult
 from khub.site.generate import generate as generate_docs
+from khub.site.warm import WarmBuilder
 
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
 
 
 def run_generate(
-    root: Path, today: dt.date | None = None, cache: bool = True, out_dir: Path | None = None
+    root: Path,
+    today: dt.date | None = None,
+    cache: bool = True,
+    out_dir: Path | None = None,
+    memo: LoadMemo | None = None,
 ) -> GenerateResult:
     """Load the data and generate build/docs (or out_dir) with every helper of the site.
 
-    The helpers are the calculators, the charts and the what-changed blocks.
+    The helpers are the calculators, the charts and the what-changed blocks. memo is what
+    a long-lived process keeps of the last load (khub.data.memo).
     """
     from khub.calc import export as calculators
     from khub.render import charts, whatchanged
 
-    factset, _ = load(root, today=today)
+    factset, _ = load(root, today=today, memo=memo)
     return generate_docs(
         root,
         factset,
@@ -106,10 +115,21 @@ def build(today: str | None) -> None:
         _build_once(Path(), _date(today))
 
 
-def _build_once(root: Path, when: dt.date | None) -> None:
-    """Run one `khub build` and say what it did."""
+def _build_once(
+    root: Path,
+    when: dt.date | None,
+    warm: WarmBuilder | None = None,
+    sources: str = "",
+    memo: LoadMemo | None = None,
+) -> Outcome[GenerateResult]:
+    """Run one `khub build` and say what it did.
+
+    `khub serve` gives its builder child (warm), the sources' digest it has just made and
+    what it keeps of the last load (memo).
+    """
     day = (when or today_default()).isoformat()
-    outcome = build_site(root, lambda out: run_generate(root, when, out_dir=out), day)
+    generate = functools.partial(_generate_into, root, when, memo)
+    outcome = build_site(root, generate, day, warm, sources)
     if outcome.result is None:
         click.echo(f"{BUILD_DOCS} is up to date: no source changed since the last build", err=True)
     else:
@@ -120,6 +140,23 @@ def _build_once(root: Path, when: dt.date | None) -> None:
         click.echo(f"built {SITE_DIR}", err=True)
     else:
         click.echo(f"{SITE_DIR} is up to date: nothing changed since the last build", err=True)
+    return outcome
+
+
+def _warm_up(root: Path, when: dt.date | None, memo: LoadMemo) -> None:
+    """Generate once into a scratch folder, so that the first rebuild finds khub warm.
+
+    It loads khub's code and fills what `khub generate` keeps in memory between runs; its
+    problems, if any, are left to the next build to report.
+    """
+    with contextlib.suppress(KhubError):
+        scratch_generate(root, functools.partial(_generate_into, root, when, memo))
+
+
+def _generate_into(
+    root: Path, when: dt.date | None, memo: LoadMemo | None, out: Path
+) -> GenerateResult:
+    return run_generate(root, when, out_dir=out, memo=memo)
 
 
 @click.command(name="serve")
@@ -141,9 +178,12 @@ def serve(dev_addr: str, today: str | None) -> None:
     server = bind(dev_addr, site.resolve())  # a taken port: one line, before any build
     day = (when or today_default()).isoformat()
 
-    def rebuild() -> bool:
+    warm, memo = WarmBuilder(root, build_env()), LoadMemo()
+    generated: list[bool] = []
+
+    def rebuild(sources: str = "") -> bool:
         try:
-            _build_once(root, when)
+            generated.append(_build_once(root, when, warm, sources, memo).result is not None)
         except DataError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
@@ -161,16 +201,20 @@ def serve(dev_addr: str, today: str | None) -> None:
         stop_watching = watcher.start()  # before the first build: an edit during it counts
         stop_serving: Callable[[], None] | None = None
         try:
+            warm.start()  # it reads the page cache while the first build checks the sources
             if not rebuild() and not site.is_dir():
                 raise KhubError("the first build failed; fix the problems above and start again")
             preview.mark_built()
             stop_serving = serve_in_background(server)
+            if not any(generated):  # the site was up to date: warm up for the first edit
+                _warm_up(root, when, memo)
             click.echo(f"khub serve: serving {SITE_DIR}/ at http://{dev_addr}/", err=True)
             preview.run()
         except Interrupted as exc:
             click.echo(f"{exc}: preview ended", err=True)
         finally:
             stop_watching()
+            warm.close()
             if stop_serving is not None:
                 stop_serving()
             else:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from khub.clock import today_default
 from khub.data.derive import derive_all, evaluate_claims
 from khub.data.files import DataFile, read_all
 from khub.data.hosts import warn_check_hosts
 from khub.data.ids import id_problem, series_problem
+from khub.data.memo import LoadMemo
 from khub.data.model import DerivedFile, Fact, FactSet, Series, Source
 from khub.data.problems import ProblemLog
 from khub.data.record_errors import validate
@@ -23,11 +28,21 @@ from khub.disk.cachedir import cache_root
 from khub.errors import DataError, Problem
 from khub.units import UNITS, get_unit
 
+R = TypeVar("R", bound=BaseModel)
+
 
 def load(
-    root: Path | str = ".", *, today: dt.date | None = None, cache: bool = True
+    root: Path | str = ".",
+    *,
+    today: dt.date | None = None,
+    cache: bool = True,
+    memo: LoadMemo | None = None,
 ) -> tuple[FactSet, list[Problem]]:
-    """Load the hub at root; return the fact set and its warnings, or raise DataError."""
+    """Load the hub at root; return the fact set and its warnings, or raise DataError.
+
+    With memo (a long-lived process's, khub.data.memo), records of unchanged files are
+    not validated again.
+    """
     root = Path(root)
     log = ProblemLog()
     if not (root / "data").is_dir():
@@ -36,7 +51,11 @@ def load(
     cache_dir = cache_root(root) / "yaml" if cache else None
     files = read_all(root, log, cache_dir)
     factset = FactSet(root=str(root), files={f.path: f.sha256 for f in files})
-    _build(files, factset, today or today_default(), log, _unparsed_series(root, log))
+    try:
+        _build(files, factset, today or today_default(), log, _unparsed_series(root, log), memo)
+    finally:
+        if memo is not None:
+            memo.end()
     _check_notes(root, factset, today or today_default(), log)
     problems = log.located()
     if log.has_errors:
@@ -77,6 +96,18 @@ class _Context:
     sources_known: bool = True  # False when sources.yml could not be read at all
     broken_sources: set[str] = field(default_factory=set)
     origin: dict[str, str] = field(default_factory=dict)
+    memo: LoadMemo | None = None
+
+    def validate(self, model: type[R], raw: Any, f: DataFile, keypath: tuple[str, ...]) -> R | None:
+        """Validate one record of f (logging its errors); from the memo when it has it."""
+        if self.memo is None:
+            return validate(model, raw, f.path, keypath, self.log)
+        key = (f.path, f.sha256, "\0".join(keypath))
+        return self.memo.record(key, model, lambda: validate(model, raw, f.path, keypath, self.log))
+
+    def fact(self, f: str, sha: str, fid: str, make: Callable[[], Fact]) -> Fact:
+        """Return the Fact make gives for fid of file f; from the memo when it has it."""
+        return make() if self.memo is None else self.memo.fact((f, sha, fid), make)
 
 
 def _build(
@@ -85,8 +116,9 @@ def _build(
     today: dt.date,
     log: ProblemLog,
     unparsed: set[str],
+    memo: LoadMemo | None = None,
 ) -> None:
-    ctx = _Context(factset, today, log)
+    ctx = _Context(factset, today, log, memo=memo)
     ctx.broken.update(unparsed)  # references to them follow from the parse error: no report
     ctx.sources_known = any(f.kind == "sources" for f in files) or not any(
         p.endswith("sources.yml") for p in _unparsed(log)
@@ -99,7 +131,7 @@ def _build(
             _read_facts(f, ctx)
     for f in files:
         if f.kind == "derived":
-            _read_derived(f, factset, log, ctx.broken)
+            _read_derived(f, ctx)
     if any(f.kind == "rules" for f in files) and not log.has_errors:
         _check_rules(factset, log)
     if any(f.kind == "calculators" for f in files) and not log.has_errors:
@@ -184,7 +216,7 @@ def _read_sources(f: DataFile, ctx: _Context) -> None:
             ctx.log.error(f.path, (str(sid),), *bad_id)
             ctx.broken_sources.add(str(sid))
             continue
-        source = validate(Source, raw, f.path, (str(sid),), ctx.log)
+        source = ctx.validate(Source, raw, f, (str(sid),))
         if source is None:
             ctx.broken_sources.add(str(sid))
         else:
@@ -209,12 +241,12 @@ def _read_facts(f: DataFile, ctx: _Context) -> None:
             )
             continue
         ctx.origin[sid] = f.path
-        series = validate(Series, raw, f.path, (sid,), ctx.log)
+        series = ctx.validate(Series, raw, f, (sid,))
         if series is None or not _series_refs_ok(sid, series, f.path, ctx):
             ctx.broken.add(sid)
             continue
         ctx.factset.series[sid] = series
-        _add_series_facts(sid, series, f.path, ctx)
+        _add_series_facts(sid, series, f, ctx)
 
 
 def _series_refs_ok(sid: str, series: Series, path: str, ctx: _Context) -> bool:
@@ -234,7 +266,8 @@ def _unit_hint(name: str) -> str:
     return f"did you mean '{close[0]}'?" if close else f"one of {', '.join(UNITS)}"
 
 
-def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> None:
+def _add_series_facts(sid: str, series: Series, f: DataFile, ctx: _Context) -> None:
+    path = f.path
     for subject, record in series.facts.items():
         fid = f"{sid}.{subject}"
         keypath = (sid, "facts", subject)
@@ -257,7 +290,8 @@ def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> Non
             _check_source(fid, source, path, (*keypath, "source"), ctx)
         where = Where(path, keypath, fid)
         check_fact(record, series, unit, where, ctx.today, ctx.log)
-        fact = ctx.factset.facts[fid] = Fact(
+        make = functools.partial(
+            Fact,
             id=fid,
             label=record.label or subject,
             unit=unit,
@@ -277,6 +311,7 @@ def _add_series_facts(sid: str, series: Series, path: str, ctx: _Context) -> Non
             references=tuple(record.references),
             stale_after_days=series.stale_after_days,
         )
+        fact = ctx.factset.facts[fid] = ctx.fact(path, f.sha256, fid, make)
         if fact.references:
             _check_references(fact, series, where, ctx)
 
@@ -340,8 +375,9 @@ def _check_source(
     ctx.log.error(path, keypath, f"{owner}: unknown source '{source}'", hint)
 
 
-def _read_derived(f: DataFile, factset: FactSet, log: ProblemLog, broken: set[str]) -> None:
-    record = validate(DerivedFile, f.data, f.path, (), log)
+def _read_derived(f: DataFile, ctx: _Context) -> None:
+    factset, log, broken = ctx.factset, ctx.log, ctx.broken
+    record = ctx.validate(DerivedFile, f.data, f, ())
     if record is None:
         return
     for did in record.derived:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -274,6 +276,15 @@ class Fact:
     # from, through derived inputs too; it is stale when any of them is.
     basis: tuple[tuple[dt.date, int | None], ...] = ()
 
+    @functools.cached_property
+    def record_digest(self) -> str:
+        """Return the sha256 of the fact's every field (its repr), worked out once per object.
+
+        The fact is frozen, so the digest stays true; a process that keeps its facts between
+        loads (khub.data.memo) computes it once per fact.
+        """
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()
+
     @property
     def derived(self) -> bool:
         """Return True when the fact is computed by a formula."""
@@ -313,6 +324,15 @@ class FrozenFact:
     label: str = ""
     formula: str | None = None
     inputs: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def record_digest(self) -> str:
+        """Return the sha256 of the fact's every field (its repr), worked out once per object.
+
+        The fact is frozen, so the digest stays true; a process that keeps its facts between
+        loads (khub.data.memo) computes it once per fact.
+        """
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()
 
     @property
     def derived(self) -> bool:

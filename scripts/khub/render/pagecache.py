@@ -49,6 +49,11 @@ def fragments_path(cache_dir: Path) -> Path:
     return cache_dir / "generate" / "api-facts"
 
 
+def search_rows_path(cache_dir: Path) -> Path:
+    """Return where generate keeps the facts' search entries (khub.site.search)."""
+    return cache_dir / "generate" / "search-facts"
+
+
 class FactPrints:
     """The print of every fact a generated page shows (see the module's docstring)."""
 
@@ -86,7 +91,7 @@ class FactPrints:
             found = "-"
         else:
             shown = (
-                fact,
+                fact.record_digest,
                 fact_target(fact, self.factset),
                 self.freshness.is_stale(fact),
                 self.factset.failing_since.get(fid),

@@ -28,6 +28,7 @@ from khub.render.sanitize import require_enabled
 from khub.site import stamp
 from khub.site.children import Interrupted, start, stop, stop_signals_deferred
 from khub.site.generate import BUILD_DOCS
+from khub.site.warm import Request, WarmBuilder
 
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -63,30 +64,47 @@ class Outcome(Generic[T]):
     pages: str = ""  # what the page cache did, in words ("" when the builder did not run)
 
 
-def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") -> Outcome[T]:
+def build_site(
+    root: Path,
+    generate_into: Callable[[Path], T],
+    today: str = "",
+    warm: WarmBuilder | None = None,
+    sources: str = "",
+) -> Outcome[T]:
     """Generate into a staging folder, build the site from it, then swap both in.
 
     When the generated pages, the configuration, the theme overrides and the builder are
     those of the last successful build and site/ is as that build left it, the builder does
     not run and site/ stays as it is. On any failure build/ and site/ stay as they were.
+    With warm (`khub serve`'s), its long-lived child builds instead of a new one; sources
+    is stamp.source_digest(root, today) when the caller has just computed it.
     """
     root = Path(root)
     require_enabled(root)
     docs, site = root / BUILD_DOCS, root / SITE_DIR
-    sources = stamp.source_digest(root, today)
+    sources = sources or stamp.source_digest(root, today)
     if stamp.sources_current(root, sources, docs, site):
         return Outcome(None, rebuilt=False)
     with _stage(docs.parent) as stage:
+        previous = site if site.is_dir() and not site.is_symlink() else None
         try:
             _copy_files(docs, stage / "docs")
-            result = generate_into(stage / "docs")
+            if warm is not None:  # it makes the navigation while generate writes the pages
+                warm.prepare(_request(stage / "site", stage / "docs", previous))
+            try:
+                result = generate_into(stage / "docs")
+            except BaseException:
+                if warm is not None:
+                    warm.cancel()
+                raise
             inputs = stamp.input_digest(root, stage / "docs")
             if stamp.is_current(root, inputs, site):
+                if warm is not None:
+                    warm.cancel()
                 stamp.record(root, inputs, site, sources, docs)  # next time, skip generate too
                 return Outcome(result, rebuilt=False)
-            previous = site if site.is_dir() and not site.is_symlink() else None
             output = run_mkdocs(
-                root, stage / "site", docs_dir=stage / "docs", previous_site=previous
+                root, stage / "site", docs_dir=stage / "docs", previous_site=previous, warm=warm
             )
         except Interrupted as exc:
             raise Interrupted(exc.signum, UNCHANGED) from None
@@ -96,6 +114,13 @@ def build_site(root: Path, generate_into: Callable[[Path], T], today: str = "") 
             _swap(stage / "site", site, stage / "old-site")
         stamp.record(root, inputs, site, sources, docs)
     return Outcome(result, rebuilt=True, pages=_cache_summary(output))
+
+
+def scratch_generate(root: Path, generate_into: Callable[[Path], T]) -> T:
+    """Generate into a scratch folder beside build/docs, then remove it; return the result."""
+    root = Path(root)
+    with _stage((root / BUILD_DOCS).parent) as stage:
+        return generate_into(stage / "docs")
 
 
 def _cache_summary(output: str) -> str:
@@ -127,18 +152,43 @@ def run_mkdocs(
     docs_dir: Path | None = None,
     unchanged: str = UNCHANGED,
     previous_site: Path | None = None,
+    warm: WarmBuilder | None = None,
 ) -> str:
     """Build strictly from docs_dir (default: mkdocs.yml's) into site_dir; raise BuildError.
 
     With docs_dir (a `khub build`), the builder uses khub's page cache and takes the output
-    of unchanged pages from previous_site (khub.site.incremental). Returns its output.
+    of unchanged pages from previous_site (khub.site.incremental). With warm, its child
+    builds (a new one does when it cannot answer). Returns the builder's output.
     """
-    argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", CONFIG]
-    argv += ["--site-dir", str(site_dir.resolve())]
-    if docs_dir is not None:
-        argv += ["--docs-dir", str(docs_dir.resolve()), "--page-cache"]
-    if previous_site is not None:
-        argv += ["--previous-site", str(previous_site.resolve())]
+    request = _request(site_dir, docs_dir, previous_site)
+    answer = warm.build(request) if warm is not None else None
+    code, text = answer if answer is not None else _build_in_new_child(root, request)
+    if code != 0:
+        if docs_dir is not None:
+            text = text.replace(str(docs_dir.resolve()), BUILD_DOCS)
+        lines = locate(problem_lines(text), root)
+        raise BuildError(f"mkdocs build --strict failed; {unchanged}:\n" + "\n".join(lines))
+    return text
+
+
+def _request(site_dir: Path, docs_dir: Path | None, previous_site: Path | None) -> Request:
+    """Return the builder's request for these folders (resolved: the child has its own cwd)."""
+    return Request(
+        CONFIG,
+        site_dir.resolve(),
+        None if docs_dir is None else docs_dir.resolve(),
+        None if previous_site is None else previous_site.resolve(),
+    )
+
+
+def _build_in_new_child(root: Path, request: Request) -> tuple[int, str]:
+    """Run one build in a child of its own; return its exit code and output."""
+    argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", request.config]
+    argv += ["--site-dir", str(request.site_dir)]
+    if request.docs_dir is not None:
+        argv += ["--docs-dir", str(request.docs_dir), "--page-cache"]
+    if request.previous_site is not None:
+        argv += ["--previous-site", str(request.previous_site)]
     with tempfile.TemporaryFile() as output:
         child = start(argv, cwd=root, env=build_env(), output=output)
         try:
@@ -146,13 +196,7 @@ def run_mkdocs(
         finally:
             stop(child)
         output.seek(0)
-        text = output.read().decode("utf-8", errors="replace")
-    if code != 0:
-        if docs_dir is not None:
-            text = text.replace(str(docs_dir.resolve()), BUILD_DOCS)
-        lines = locate(problem_lines(text), root)
-        raise BuildError(f"mkdocs build --strict failed; {unchanged}:\n" + "\n".join(lines))
-    return text
+        return code, output.read().decode("utf-8", errors="replace")
 
 
 def problem_lines(output: str) -> list[str]:

@@ -78,16 +78,30 @@ def start(
     cwd: Path,
     env: Mapping[str, str],
     output: IO[bytes] | None = None,
+    piped: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start a child in its own process group; it learns our pid to die with us."""
+    """Start a child in its own process group; it learns our pid to die with us.
+
+    Its output (stdout and stderr) goes to output; piped gives it a pipe from us as stdin
+    and one to us as stdout instead (its stderr is ours), both unbuffered: a write to a
+    child that died then fails at once and leaves nothing to flush.
+    """
+    if piped:
+        stdin: int | IO[bytes] = subprocess.PIPE
+        stdout: int | IO[bytes] | None = subprocess.PIPE
+        stderr: int | None = None
+    else:
+        stdin, stdout = subprocess.DEVNULL, output
+        stderr = subprocess.STDOUT if output is not None else None
     return subprocess.Popen(
         list(argv),
         cwd=cwd,
         env={**env, PARENT_ENV: str(os.getpid())},
-        stdin=subprocess.DEVNULL,
-        stdout=output,
-        stderr=subprocess.STDOUT if output is not None else None,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
         start_new_session=True,
+        bufsize=0 if piped else -1,
     )
 
 

@@ -34,11 +34,19 @@ from khub.render.manifest import (
     manifest_path,
     page_key,
 )
-from khub.render.pagecache import FactPrints, Fragments, PageCache, fragments_path, pages_dir
+from khub.render.pagecache import (
+    FactPrints,
+    Fragments,
+    PageCache,
+    fragments_path,
+    pages_dir,
+    search_rows_path,
+)
 from khub.render.pages import ModuleInfo, front, module_order, site_pages
 from khub.render.sandbox import TEMPLATES_DIR, Helper, Rendered, Renderer, RenderError
 from khub.site import following, parallel
 from khub.site.brand import theme_files
+from khub.site.search import FACT_ENTRIES, entries_file
 
 BUILD_DOCS = "build/docs"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -125,13 +133,16 @@ def generate(
     )
     files.update(read_assets(root, templates))
     files.update(theme_files(root, settings, [info.page for info in module_order(infos)]))
+    search_rows = Fragments(search_rows_path(cache_dir)) if cache_dir else None
+    files[FACT_ENTRIES] = entries_file(factset, files, prints, search_rows)
     _add_extra(files, extra_files, factset)
     out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
     written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
     manifest.save({m.id for m in modules})
     page_cache.prune()
-    if fragments is not None:
-        fragments.save()
+    for kept in (fragments, search_rows):
+        if kept is not None:
+            kept.save()
     return GenerateResult(out, written, deleted, unchanged, rendered, reused, page_cache.rendered)
 
 

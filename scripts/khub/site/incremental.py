@@ -50,6 +50,7 @@ from typing import Any
 
 from khub.disk.cachedir import DamagedEntry, read_entry, write_entry
 from khub.site import parallel, stamp
+from khub.site.search import theme_entries
 
 FORMAT = 1
 PAGES = "build/pages"
@@ -162,6 +163,15 @@ def _json_safe(value: Any) -> bool:
         return False
 
 
+def _copy(value: Any) -> Any:
+    """Return a copy of a JSON value whose lists and mappings are new (its strings shared)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -203,8 +213,10 @@ class PageCache:
     _keys: dict[str, str] = field(default_factory=dict)  # src_uri -> key
     _entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry
     _fresh: dict[str, dict[str, Any]] = field(default_factory=dict)  # src_uri -> entry to write
+    memory: dict[str, dict[str, Any]] | None = None  # key -> entry, kept by a warm builder
     _nav: str = ""
     _previous: set[str] | None = None  # the previous site's regular files, found on first use
+    _folders: set[Path] = field(default_factory=set)  # the output folders made so far
 
     def entry_path(self, key: str) -> Path:
         """Return the file of the entry with this key."""
@@ -231,7 +243,17 @@ class PageCache:
                 entries[src_uri] = entry
         self._entries = entries
 
+    def prime(self) -> None:
+        """Read every sound entry of the cache folder into memory (a warm builder's start)."""
+        if self.memory is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*/*.json"):
+            with contextlib.suppress(BadCache):
+                self._read(path.stem)  # a damaged one is met again when a page needs it
+
     def _read(self, key: str) -> dict[str, Any] | None:
+        if self.memory is not None and key in self.memory:
+            return self.memory[key]
         path = self.entry_path(key)
         try:
             payload = read_entry(path)
@@ -245,6 +267,8 @@ class PageCache:
             raise BadCache(f"{path.name} does not parse") from None
         if not isinstance(entry, dict) or entry.get("key") != key:
             raise BadCache(f"{path.name} is not the entry of its key")
+        if self.memory is not None:
+            self.memory[key] = entry
         return entry
 
     def restore(self, page: Any, files: Any) -> bool:
@@ -262,13 +286,14 @@ class PageCache:
     @staticmethod
     def _put(page: Any, entry: dict[str, Any], files: Any) -> bool:
         links: dict[Any, dict[str, str]] = {}
+        by_uri = files.src_uris  # the entry names its targets by their src_uri
         for target, anchors in entry["links"].items():
-            to_file = files.get_file_from_path(target)
+            to_file = by_uri.get(target)
             if to_file is None:
                 return False
             links[to_file] = dict(anchors)
         page.markdown = ""
-        page.meta = entry["meta"]
+        page.meta = _copy(entry["meta"])  # the entry may be kept for the next build
         page.content = entry["content"]
         page.toc = toc_from_json(entry["toc"])
         page._title_from_render = entry["title"]
@@ -333,12 +358,14 @@ class PageCache:
         if not isinstance(entry.get("search"), list) or not _unchanged(old, entry):
             return False
         dest = Path(page.file.abs_dest_path)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in self._folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(dest.parent)
         try:
             os.link(old, dest)  # the builder writes its pages as new files, never into one
         except OSError:
             shutil.copyfile(old, dest)
-        search.extend(entry["search"])
+        search.extend(_copy(entry["search"]))
         self.stats.copied += 1
         return True
 
@@ -383,7 +410,20 @@ class PageCache:
                     self._write(entry)
         finally:
             writing.close()
-        self._prune(set(self._keys.values()))
+        used = set(self._keys.values())
+        self._prune(used)
+        if self.memory is not None:
+            self._remember_all(entries, used)
+
+    def _remember_all(self, entries: list[dict[str, Any]], used: set[str]) -> None:
+        """Keep this build's entries in memory as a read of their files would give them."""
+        assert self.memory is not None
+        if not self.enabled:
+            self.memory.clear()
+        for key in [k for k in self.memory if k not in used]:
+            del self.memory[key]
+        for entry in entries:
+            self.memory[entry["key"]] = json.loads(json.dumps(entry))
 
     def _write(self, entry: dict[str, Any]) -> bool:
         payload = json.dumps(entry, separators=(",", ":")).encode()  # keys in order
@@ -447,8 +487,15 @@ def _regular_files(folder: Path) -> set[str]:
     return found
 
 
-def install(cache: PageCache, root: Path, processes: int = 1) -> Callable[[], None]:
+def install(
+    cache: PageCache,
+    root: Path,
+    processes: int = 1,
+    gate: Callable[[], None] | None = None,
+) -> Callable[[], None]:
     """Wrap the builder's page passes with the cache; return the function that undoes it.
+
+    gate, if given, is called before the first page is read (khub.site.runner.Gate).
 
     With processes > 1, the pages the cache cannot give are converted, then rendered, by
     that many processes (khub.site.parallel), each page's results put in place as a
@@ -462,6 +509,8 @@ def install(cache: PageCache, root: Path, processes: int = 1) -> Callable[[], No
 
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
+            if gate is not None:
+                gate()
             state["files"] = files
             cache.context = context_digest(root, files, config)
             cache.load(files.documentation_pages())
@@ -554,15 +603,18 @@ def _start(
 
 def _search_entries(config: Any) -> list[dict[str, Any]]:
     """Return the search plugin's list of entries (a throwaway list when there is none)."""
-    for plugin in config.plugins.values():  # Material's is named "material/search"
-        entries = getattr(getattr(plugin, "search_index", None), "entries", None)
-        if isinstance(entries, list):
-            return entries
-    return []
+    found = theme_entries(config)
+    return found if found is not None else []
 
 
-def page_cache(root: Path, previous_site: Path | None) -> PageCache:
-    """Return the page cache of the hub at root (in its cache folder)."""
+def page_cache(
+    root: Path, previous_site: Path | None, memory: dict[str, dict[str, Any]] | None = None
+) -> PageCache:
+    """Return the page cache of the hub at root (in its cache folder).
+
+    With memory (a warm builder's, kept between its builds), entries read or written are
+    kept there and not read from their files again.
+    """
     from khub.disk.cachedir import cache_root
 
-    return PageCache(cache_root(root) / PAGES, previous_site)
+    return PageCache(cache_root(root) / PAGES, previous_site, memory=memory)

@@ -7,8 +7,8 @@ build makes. Three parts:
 - `bind` claims the address first, so a taken port is one message and a non-zero exit,
   before anything is built;
 - `Watcher` reports edits under content/, data/ and templates/ and to mkdocs.yml, and
-  nothing else: khub's own reads (inotify's open and close events), its writes to build/,
-  site/ and the caches, and editors' temporary files are ignored;
+  nothing else: khub's own reads (open and close events are not even asked of the kernel),
+  its writes to build/, site/ and the caches, and editors' temporary files are ignored;
 - `Preview.run` waits (no CPU) until the watcher reports, lets a burst of events settle,
   and rebuilds only when the sources' bytes changed since the last build (a save that
   writes the same bytes, or a touch, builds nothing).
@@ -37,7 +37,7 @@ WATCHED = ("content", "data", "templates")
 CONFIG = "mkdocs.yml"
 CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
 IGNORED_SUFFIXES = (TEMP_SUFFIX, "~", ".swp", ".swx", ".tmp")
-QUIET = 0.15  # seconds without an event before a burst counts as one change
+QUIET = 0.1  # seconds without an event before a burst counts as one change
 
 
 class PortInUse(KhubError):
@@ -118,8 +118,32 @@ class Watcher:
 
     def start(self) -> Callable[[], None]:
         """Start watching; return the function that stops it."""
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.events import (
+            DirCreatedEvent,
+            DirDeletedEvent,
+            DirMovedEvent,
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEvent,
+            FileSystemEventHandler,
+        )
         from watchdog.observers import Observer
+
+        # Edits only: with no opened/read/closed-unwritten events asked for, the kernel does
+        # not report khub's own reads of thousands of sources while it builds.
+        edits: list[type[FileSystemEvent]] = [
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileClosedEvent,
+            DirCreatedEvent,
+            DirDeletedEvent,
+            DirMovedEvent,
+        ]
 
         root = self.root.resolve()
         watcher = self
@@ -134,8 +158,9 @@ class Watcher:
         observer = Observer()
         for name in WATCHED:
             if (root / name).is_dir():
-                observer.schedule(Handler(), str(root / name), recursive=True)
-        observer.schedule(Handler(), str(root), recursive=False)  # for mkdocs.yml only
+                observer.schedule(Handler(), str(root / name), recursive=True, event_filter=edits)
+        # for mkdocs.yml only
+        observer.schedule(Handler(), str(root), recursive=False, event_filter=edits)
         observer.start()
 
         def stop() -> None:
@@ -150,7 +175,7 @@ class Preview:
     """The rebuild loop: one build per settled change of the sources' bytes."""
 
     root: Path
-    build: Callable[[], bool]  # False: the build failed (it said why); the old site stays
+    build: Callable[[str], bool]  # given the sources' digest; False: failed (it said why)
     log: Callable[[str], None]
     today: str
     watcher: Watcher
@@ -170,7 +195,7 @@ class Preview:
             if sources == self._last:
                 continue  # same bytes: nothing to build
             start = time.monotonic()
-            built = self.build()
+            built = self.build(sources)
             self._last = sources  # a failed build is not retried until the next edit
             self.rebuilds += 1
             took = time.monotonic() - start

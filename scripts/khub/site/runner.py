@@ -5,21 +5,36 @@ It first arranges to die with khub (khub.site.children.die_with_parent), then ru
 say: the folder to read (khub builds from a staging copy of build/docs, so a failed build
 leaves build/docs as it was), the folder to write, and khub's page cache with the previous
 site to take unchanged pages from (khub.site.incremental).
+
+`serve` is the same build, once per request, in a process that stays up for the whole of
+a `khub serve` (khub.site.warm): it reads one request per line on stdin, a JSON object
+with the arguments of `build`, and answers each with one line on stdout, a JSON object
+with the exit code and the build's messages. Between builds it keeps what a new process
+would read again: the builder's modules, the page cache's entries (in memory as a read
+of their files gives them) and the theme's compiled templates (by their source). Every
+build still loads the configuration and goes through every page, so its site is the one
+`build` makes.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import io
+import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from khub.site.brand import THEME_JSON
 from khub.site.children import die_with_parent
 from khub.site.incremental import PageCache, install, page_cache
 from khub.site.parallel import jobs
-from khub.site.search import add_fact_entries
+
+_LOG_NAME = "properdocs"  # ProperDocs passes its plugins' records on to it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,9 +48,129 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--site-dir", required=True)
     build.add_argument("--previous-site", help="reuse unchanged pages' output from this site")
     build.add_argument("--page-cache", action="store_true", help="use khub's page cache")
+    commands.add_parser("serve", help="build once per JSON request on stdin, staying up")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(sys.stdin, sys.stdout)
     cache = page_cache(Path(), Path(args.previous_site) if args.previous_site else None)
-    return _build(args.config, args.docs_dir, args.site_dir, cache if args.page_cache else None)
+    chosen = cache if args.page_cache else None
+    return _build(args.config, args.docs_dir, args.site_dir, chosen, sys.stdout)
+
+
+def serve(requests: IO[str], replies: IO[str]) -> int:
+    """Answer each build request line with a reply line; return 0 when requests end."""
+    _use_properdocs()
+    import mkdocs.commands.build  # noqa: F401 - imported once, before the first request
+
+    memory: dict[str, dict[str, Any]] = {}
+    page_cache(Path(), None, memory).prime()
+    templates = _remember_templates()
+    while line := requests.readline():
+        reply = _answer(line, requests, memory, templates)
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    return 0
+
+
+def _answer(
+    line: str, requests: IO[str], memory: dict[str, dict[str, Any]], templates: _Templates
+) -> dict[str, Any]:
+    """Run the build one request line asks for; return the reply."""
+    try:
+        request = json.loads(line)
+        config, site_dir = str(request["config"]), str(request["site_dir"])
+        docs_dir, previous = request.get("docs_dir"), request.get("previous_site")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {"code": 2, "output": f"ERROR   -  not a build request: {line[:200]!r}"}
+    templates.reset_if_changed(config)
+    gate = Gate(requests, Path(docs_dir)) if request.get("wait") and docs_dir else None
+    previous_site = Path(previous) if previous else None
+    build = functools.partial(_one_build, config, docs_dir, site_dir, previous_site, memory)
+    return _gated(build, gate)
+
+
+def _one_build(
+    config: str,
+    docs_dir: str | None,
+    site_dir: str,
+    previous: Path | None,
+    memory: dict[str, dict[str, Any]],
+    gate: Gate | None,
+) -> dict[str, Any]:
+    cache = page_cache(Path(), previous, memory) if docs_dir is not None else None
+    output = io.StringIO()
+    code = _build(config, docs_dir, site_dir, cache, output, gate)
+    return {"code": code, "output": output.getvalue()}
+
+
+class Cancelled(Exception):
+    """khub said not to build after all (generate failed, or nothing changed)."""
+
+
+class Restart(Exception):
+    """What the build read before its pages is not what generate left: build again."""
+
+
+class Gate:
+    """Hold a build at its first page until khub has written the generated pages.
+
+    khub serve asks for a build (`"wait": true`) before it generates, so the builder
+    reads its configuration, lists the files and makes the navigation meanwhile; none of
+    that reads a page's text. At the first page the build waits for khub's next line:
+    `go` (the pages are written) or `stop`. What it read (the docs folder's file names and
+    the theme settings khub generates) is then read again; when generate changed it, the
+    build starts again from the beginning (Restart), so its site is the one a build begun
+    after generate makes.
+    """
+
+    def __init__(self, requests: IO[str], docs: Path) -> None:
+        self.requests = requests
+        self.docs = docs
+        self.seen = _layout(docs)
+        self.passed = False
+
+    def __call__(self) -> None:
+        """Wait for khub's word; raise Cancelled on `stop`, Restart when the layout moved."""
+        if self.passed:
+            return
+        self.passed = True
+        if self.requests.readline().strip() != "go":
+            raise Cancelled
+        if _layout(self.docs) != self.seen:
+            raise Restart
+
+
+def _gated(build: Callable[[Gate | None], dict[str, Any]], gate: Gate | None) -> dict[str, Any]:
+    """Run a build held by gate (if any); build again, unheld, if what it read moved."""
+    try:
+        reply = build(gate)
+    except Cancelled:
+        return {"code": 0, "output": "", "cancelled": True}
+    except Restart:
+        return build(None)
+    if gate is None or gate.passed:
+        return reply
+    try:  # it ended before its first page (no pages, or an error): redo it once khub says go
+        gate()
+    except Cancelled:
+        return {"code": 0, "output": "", "cancelled": True}
+    except Restart:
+        pass
+    return build(None)
+
+
+def _layout(docs: Path) -> tuple[list[str], bytes]:
+    """Return what a build reads of docs before its first page: file names, theme settings."""
+    names: list[str] = []
+    for folder, dirs, files in os.walk(docs):
+        dirs.sort()
+        here = Path(folder).relative_to(docs).as_posix()
+        names.extend(f"{here}/{name}" for name in sorted(files))
+    try:
+        theme = (docs / THEME_JSON).read_bytes()
+    except OSError:
+        theme = b""
+    return names, theme
 
 
 def _use_properdocs() -> None:
@@ -44,9 +179,14 @@ def _use_properdocs() -> None:
 
 
 def _build(
-    config_file: str, docs_dir: str | None, site_dir: str, cache: PageCache | None = None
+    config_file: str,
+    docs_dir: str | None,
+    site_dir: str,
+    cache: PageCache | None,
+    out: IO[str],
+    gate: Callable[[], None] | None = None,
 ) -> int:
-    """Build strictly with ProperDocs; print its messages as its command line does.
+    """Build strictly with ProperDocs; write its messages to out as its command line does.
 
     With a page cache, pages whose source and context are unchanged are not converted or
     rendered again (khub.site.incremental); the cache is written only when the build succeeded.
@@ -56,7 +196,7 @@ def _build(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
-    _log_like_mkdocs()
+    handler = _log_like_mkdocs(out)
     overrides: dict[str, Any] = {"site_dir": site_dir, "strict": True}
     if docs_dir is not None:
         overrides["docs_dir"] = docs_dir
@@ -64,36 +204,95 @@ def _build(
         config = load_config(config_file=config_file, **overrides)
         config.plugins.on_startup(command="build", dirty=False)
         processes = jobs()
-        undo = install(cache, Path(), processes) if cache is not None else None
+        undo = install(cache, Path(), processes, gate) if cache is not None else None
         try:
             build(config)
-            add_fact_entries(
-                Path(config["docs_dir"]), Path(config["site_dir"]), config["use_directory_urls"]
-            )
         finally:
             if undo is not None:
                 undo()
             config.plugins.on_shutdown()
         if cache is not None:
             cache.save(processes)
-            print(f"INFO    -  khub page cache: {cache.stats.summary()}", flush=True)
+            _say(out, f"INFO    -  khub page cache: {cache.stats.summary()}")
     except Abort as exc:
-        print(exc.format_message(), flush=True)  # "Aborted with 1 warnings in strict mode!"
+        _say(out, exc.format_message())  # "Aborted with 1 warnings in strict mode!"
         return 1
     except MkDocsException as exc:
-        print(f"ERROR   -  {exc.format_message()}", flush=True)
+        _say(out, f"ERROR   -  {exc.format_message()}")
         return 1
+    finally:
+        logging.getLogger(_LOG_NAME).removeHandler(handler)
     return 0
 
 
-def _log_like_mkdocs() -> None:
-    """Print the builder's log records as `LEVEL   -  message`, the way its command line does."""
-    handler = logging.StreamHandler(sys.stdout)
+def _say(out: IO[str], line: str) -> None:
+    out.write(line + "\n")
+    out.flush()
+
+
+def _log_like_mkdocs(out: IO[str]) -> logging.Handler:
+    """Write the builder's log records to out as `LEVEL   -  message`, as its command line does."""
+    handler = logging.StreamHandler(out)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
-    logger = logging.getLogger("properdocs")  # ProperDocs passes its plugins' records on to it
+    logger = logging.getLogger(_LOG_NAME)
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    return handler
+
+
+class _Templates:
+    """The theme's compiled templates, kept between builds for as long as the config's bytes.
+
+    Jinja compiles a template again whenever its source changes (its bytecode is kept
+    under the source's checksum). The compiled code also depends on the environment the
+    theme sets up (its extensions, from the configuration), so a change of mkdocs.yml
+    drops every template.
+    """
+
+    def __init__(self) -> None:
+        from jinja2 import BytecodeCache
+
+        class Memory(BytecodeCache):
+            def __init__(self) -> None:
+                self.code: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: Any) -> None:
+                found = self.code.get(bucket.key)
+                if found is not None:
+                    bucket.bytecode_from_string(found)
+
+            def dump_bytecode(self, bucket: Any) -> None:
+                self.code[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = Memory()
+        self.config = b""
+
+    def reset_if_changed(self, config_file: str) -> None:
+        """Drop the compiled templates when the configuration file's bytes changed."""
+        try:
+            config = Path(config_file).read_bytes()
+        except OSError:
+            config = b""
+        if config != self.config:
+            self.cache.code.clear()
+            self.config = config
+
+
+def _remember_templates() -> _Templates:
+    """Give every theme environment of this process one in-memory bytecode cache."""
+    from mkdocs.theme import Theme
+
+    templates = _Templates()
+    get_env: Callable[[Theme], Any] = Theme.get_env
+
+    def get_env_remembering(theme: Theme) -> Any:
+        env = get_env(theme)
+        env.bytecode_cache = templates.cache
+        return env
+
+    Theme.get_env = get_env_remembering  # type: ignore[method-assign,assignment]
+    return templates
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ which mkdocs.yml lists as `khub`, reads it from the docs folder being built and 
   templates/overrides/partials/copyright.html shows escaped;
 - previous and next links between module pages, in their `order`, which Material's footer
   shows (modules are not in the sidebar: listing them on every page would make the site
-  grow with the square of their number).
+  grow with the square of their number);
+- one search entry per fact (khub.site.search), added to the theme's search index just
+  before the theme writes it.
 
 A builder that runs no plugins (Zensical) builds the same pages with mkdocs.yml's name and
 Material's defaults. Without the file (a docs folder khub did not write) nothing changes.
@@ -23,12 +25,13 @@ from typing import Any
 
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from pydantic import ValidationError
 
 from khub.site.brand import THEME_JSON, ThemeSettings
+from khub.site.search import index_facts
 
 
 def read_theme(docs_dir: Path) -> ThemeSettings | None:
@@ -69,6 +72,11 @@ class ThemePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         for before, page, after in zip([None, *chain[:-1]], chain, [*chain[1:], None], strict=True):
             page.previous_page, page.next_page = before, after
         return nav
+
+    @event_priority(100)  # before the search plugin's, which writes the index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Give every fact of the generated facts API its search entry."""
+        index_facts(config)
 
 
 def footer_context(theme: ThemeSettings) -> dict[str, Any]:
