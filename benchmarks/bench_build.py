@@ -13,8 +13,8 @@ modules). In one run, on the same machine and the same builder (ProperDocs + Mat
 - one fact changed, `khub build` (generate re-renders only what used the fact; the builder
   takes every other page from its page cache);
 - that site compared byte for byte with a cold build of the same input (empty caches);
-- `khub serve` idle (processor time over 5 s) and the time from a one-fact edit until the
-  served page changes;
+- `khub serve` idle (processor time over 5 s), the time from each of three one-fact edits
+  until the served page changes, and the peak memory of the preview's processes;
 - a scale curve: cold build time and site size at several hub sizes, per module.
 
 Each step runs in a process of its own; peak RSS is the largest of its descendants, and
@@ -22,6 +22,7 @@ Each step runs in a process of its own; peak RSS is the largest of its descendan
 shared with other jobs inflates far less than the wall time.
 
     python benchmarks/bench_build.py [--modules 1000] [--scale 250,500,1000,2000]
+    python benchmarks/bench_build.py --serve-only     # the preview's row alone
 """
 
 from __future__ import annotations
@@ -210,8 +211,37 @@ def _get(url: str) -> bytes:
         return b""
 
 
-def serve_row(hub: Path, modules: int) -> str:
-    """Start `khub serve` on the built hub; measure idle CPU and the latency of one edit."""
+def _family(pid: int) -> list[int]:
+    """Return pid and every process descended from it (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    family = [pid]
+    for parent in family:
+        family.extend(child for child, up in parents.items() if up == parent)
+    return family
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Return the peak resident memory of one process (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def serve_row(hub: Path, modules: int, edits: int = 3) -> str:
+    """Start `khub serve` on the built hub; measure idle CPU and the latency of each edit.
+
+    Each edit changes one fact's value; its latency is from the write until module-0000
+    serves the new page. Memory is the peak of each of the preview's processes (the
+    khub process and its builder child) after the edits.
+    """
     port = _free_port()
     log = hub.parent / f"serve-{modules}.log"
     with log.open("wb") as out:
@@ -224,6 +254,7 @@ def serve_row(hub: Path, modules: int) -> str:
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}/module-0000/"
+    latencies: list[float] = []
     try:
         while "khub serve: serving" not in log.read_text():
             if proc.poll() is not None:
@@ -234,19 +265,26 @@ def serve_row(hub: Path, modules: int) -> str:
         cpu0, t0 = _cpu_seconds(proc.pid), time.monotonic()
         time.sleep(5.0)
         idle = (_cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
-        fact = change_one_fact(hub)
-        edited = time.monotonic()
-        while _get(url) in (before, b"") and time.monotonic() - edited < 600:
-            time.sleep(0.05)
-        latency = time.monotonic() - edited
-        time.sleep(2.0)
+        for _ in range(edits):
+            fact = change_one_fact(hub)
+            edited = time.monotonic()
+            while _get(url) in (before, b"") and time.monotonic() - edited < 600:
+                time.sleep(0.05)
+            latencies.append(time.monotonic() - edited)
+            before = _get(url)
+            time.sleep(3.0)
         rebuilds = log.read_text().count("khub serve: rebuilt")
+        memory = [_peak_rss_mb(pid) for pid in _family(proc.pid)]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+    each = ", ".join(f"{t:.1f}" for t in latencies)
+    median = sorted(latencies)[len(latencies) // 2]
+    rss = " + ".join(f"{mb:.0f}" for mb in memory)
     return (
-        f"| `khub serve`: edit ({fact}) until module-0000 shows it | {latency:.1f} | "
-        f"- | - | idle before the edit: {idle:.1%} of a core; {rebuilds} rebuild(s) |"
+        f"| `khub serve`: {edits} edits of {fact}, each until module-0000 shows it (median) "
+        f"| {median:.1f} | - | {sum(memory):.0f} | each {each} s; idle before the edits: "
+        f"{idle:.1%} of a core; {rebuilds} rebuild(s); peak RSS per process {rss} MB |"
     )
 
 
@@ -274,9 +312,16 @@ def main() -> None:
     parser.add_argument("--modules", type=int, default=1000)
     parser.add_argument("--scale", default="", help="comma-separated module counts")
     parser.add_argument("--no-full", action="store_true", help="only the scale curve")
+    parser.add_argument("--serve-only", action="store_true", help="only the preview's row")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"{args.modules} modules, {os.cpu_count()} cores, load average {load:.1f} at start")
+    if args.serve_only:  # on the hub as the last build left it (built first if need be)
+        hub = prepare(args.modules)
+        khub_build(hub)
+        print(serve_row(hub, args.modules), flush=True)
+        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+        return
     if args.no_full:
         args.modules = 0
     print("\n| step | wall s | CPU s | peak RSS MB | notes |\n|---|---|---|---|---|")

@@ -97,6 +97,8 @@ def build_site(
                 if warm is not None:
                     warm.cancel()
                 raise
+            if warm is not None:  # it builds while the inputs are hashed
+                warm.go(_request(stage / "site", stage / "docs", previous))
             inputs = stamp.input_digest(root, stage / "docs")
             if stamp.is_current(root, inputs, site):
                 if warm is not None:

@@ -64,6 +64,7 @@ class WarmBuilder:
     _child: Popen[bytes] | None = field(default=None, repr=False)
     _replies: io.BufferedReader | None = field(default=None, repr=False)
     _held: Request | None = field(default=None, repr=False)  # prepared, waiting for go
+    _sent: Request | None = field(default=None, repr=False)  # building, reply not read
 
     def start(self) -> None:
         """Start the child now (it then reads the page cache), unless it is up."""
@@ -86,33 +87,55 @@ class WarmBuilder:
         if self._send(request.line(wait=True)):
             self._held = request
 
-    def cancel(self) -> None:
-        """Call off a prepared build (generate failed, or its pages changed nothing)."""
-        if self._held is not None:
-            self._held = None
-            if self._send(b"stop\n"):
-                self._reply()
-
-    def build(self, request: Request) -> tuple[int, str] | None:
-        """Have the child build; return (exit code, messages), None if it did not answer."""
+    def go(self, request: Request) -> None:
+        """Have the child build now (the prepared build, if it is this one); see `build`."""
+        if self._sent is not None:
+            return
         if self._held == request:
             self._held = None
-            sent = self._send(b"go\n")
+            sent = self._send(b"go\n", start=False)
         else:
             self.cancel()
             sent = self._send(request.line())
-        reply = self._reply() if sent else None
+        self._sent = request if sent else None
+
+    def cancel(self) -> None:
+        """Call off a build asked for (generate failed, or its pages changed nothing)."""
+        if self._held is not None:
+            self._held = None
+            if self._send(b"stop\n", start=False):
+                self._reply()
+        elif self._sent is not None:
+            self._sent = None
+            self._reply()  # it is building: let it finish, and forget what it made
+
+    def build(self, request: Request) -> tuple[int, str] | None:
+        """Have the child build; return (exit code, messages), None if it did not answer."""
+        if self._sent != request:
+            self.cancel()
+            self.go(request)
+        if self._sent is None:
+            return None
+        self._sent = None
+        reply = self._reply()
         if reply is None or reply.get("cancelled"):
             self.close()
             return None
         self.builds += 1
         return int(reply["code"]), str(reply["output"])
 
-    def _send(self, line: bytes) -> bool:
-        """Write a line to the child (started if need be); False when it cannot be written."""
-        self.start()
+    def _send(self, line: bytes, start: bool = True) -> bool:
+        """Write a line to the child; False when it cannot be written.
+
+        With start, a child is started first if none is up; without (the word that goes
+        with a prepared build), a child that died is not replaced.
+        """
+        if start:
+            self.start()
         child = self._child
-        assert child is not None and child.stdin is not None
+        if child is None or child.stdin is None or (not start and child.poll() is not None):
+            self.close()
+            return False
         try:
             view = memoryview(line)
             while view:  # an unbuffered pipe may take part of a long line
@@ -143,7 +166,7 @@ class WarmBuilder:
 
     def close(self) -> None:
         """End the child, if one is up."""
-        child, self._child, self._held = self._child, None, None
+        child, self._child, self._held, self._sent = self._child, None, None, None
         replies, self._replies = self._replies, None
         if child is None:
             return
