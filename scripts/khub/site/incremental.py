@@ -358,9 +358,7 @@ class PageCache:
         if not isinstance(entry.get("search"), list) or not _unchanged(old, entry):
             return False
         dest = Path(page.file.abs_dest_path)
-        if dest.parent not in self._folders:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(dest.parent)
+        self.make_folder(dest.parent)
         try:
             os.link(old, dest)  # the builder writes its pages as new files, never into one
         except OSError:
@@ -368,6 +366,12 @@ class PageCache:
         search.extend(_copy(entry["search"]))
         self.stats.copied += 1
         return True
+
+    def make_folder(self, folder: Path) -> None:
+        """Make an output folder (with its parents) unless this build made it already."""
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
     def _previous_file(self, dest_uri: str) -> Path | None:
         """Return the previous site's regular file at dest_uri, never a path out of it."""
@@ -491,26 +495,30 @@ def install(
     cache: PageCache,
     root: Path,
     processes: int = 1,
-    gate: Callable[[], None] | None = None,
+    gate: Callable[[Callable[[], None]], None] | None = None,
 ) -> Callable[[], None]:
     """Wrap the builder's page passes with the cache; return the function that undoes it.
 
-    gate, if given, is called before the first page is read (khub.site.runner.Gate).
+    gate, if given, is called before the first page is read (khub.site.runner.Gate), with
+    the work that reads no page and may be done while it waits (`_write_ahead`).
 
     With processes > 1, the pages the cache cannot give are converted, then rendered, by
     that many processes (khub.site.parallel), each page's results put in place as a
     restored page's are, so the site is the one a serial build makes.
     """
     from mkdocs.commands import build as builder
+    from mkdocs.structure.files import File
 
     populate, render = builder._populate_page, builder._build_page
+    copy_file = File.copy_file
     state: dict[str, Any] = {}
     passes: list[parallel.Pass[Any, Any]] = []
+    ahead: set[str] = set()  # the static files already copied (src_uri)
 
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
             if gate is not None:
-                gate()
+                gate(lambda: ahead.update(_write_ahead(files, config, cache)))
             state["files"] = files
             cache.context = context_digest(root, files, config)
             cache.load(files.documentation_pages())
@@ -578,14 +586,42 @@ def install(
         render(page, config, doc_files, nav, env, dirty, excluded)
         cache.rendered(page, entries[before:] if not excluded else [])
 
+    def copy_unless_done(file: Any, dirty: bool = False) -> None:
+        if file.src_uri not in ahead:
+            copy_file(file, dirty)
+
     builder._populate_page, builder._build_page = populate_page, build_page
+    File.copy_file = copy_unless_done  # type: ignore[method-assign,assignment]
 
     def undo() -> None:
         builder._populate_page, builder._build_page = populate, render
+        File.copy_file = copy_file  # type: ignore[method-assign]
         for one in passes:
             one.close()
 
     return undo
+
+
+def _write_ahead(files: Any, config: Any, cache: PageCache) -> set[str]:
+    """Do the writes that read no page: every page's output folder, the theme's static files.
+
+    Return the src_uri of each static file copied (the builder's own copy then skips it).
+    Files under the docs folder are left to the builder: generate may still be writing them.
+    """
+    for file in files.documentation_pages():
+        cache.make_folder(Path(file.abs_dest_path).parent)
+    docs = Path(config["docs_dir"]).resolve()
+    copied: set[str] = set()
+    for file in files:
+        if file.is_documentation_page() or not file.inclusion.is_included():
+            continue
+        if file.abs_src_path is None or file._content is not None:
+            continue
+        if Path(file.abs_src_path).resolve().is_relative_to(docs):
+            continue
+        file.copy_file(False)
+        copied.add(file.src_uri)
+    return copied
 
 
 def _start(

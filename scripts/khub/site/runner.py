@@ -129,11 +129,13 @@ class Gate:
         self.seen = _layout(docs)
         self.passed = False
 
-    def __call__(self) -> None:
-        """Wait for khub's word; raise Cancelled on `stop`, Restart when the layout moved."""
+    def __call__(self, meanwhile: Callable[[], None] | None = None) -> None:
+        """Do meanwhile, then wait for khub's word: Cancelled on `stop`, Restart if it moved."""
         if self.passed:
             return
         self.passed = True
+        if meanwhile is not None:
+            meanwhile()
         if self.requests.readline().strip() != "go":
             raise Cancelled
         if _layout(self.docs) != self.seen:
@@ -184,7 +186,7 @@ def _build(
     site_dir: str,
     cache: PageCache | None,
     out: IO[str],
-    gate: Callable[[], None] | None = None,
+    gate: Gate | None = None,
 ) -> int:
     """Build strictly with ProperDocs; write its messages to out as its command line does.
 
