@@ -9,11 +9,13 @@ site to take unchanged pages from (khub.site.incremental).
 `serve` is the same build, once per request, in a process that stays up for the whole of
 a `khub serve` (khub.site.warm): it reads one request per line on stdin, a JSON object
 with the arguments of `build`, and answers each with one line on stdout, a JSON object
-with the exit code and the build's messages. Between builds it keeps what a new process
-would read again: the builder's modules, the page cache's entries (in memory as a read
-of their files gives them) and the theme's compiled templates (by their source). Every
-build still loads the configuration and goes through every page, so its site is the one
-`build` makes.
+with the exit code and the build's messages (anything else written to its stdout goes to
+its stderr, so no stray print can break a reply). Between builds it keeps what a new
+process would read again: the builder's modules, the page cache's entries (in memory as a
+read of their files gives them) and the theme's compiled templates (by their source). A
+request may ask its build to wait at its first page for khub's `go` (Gate), so that the
+work before it overlaps khub generate. Every build still loads the configuration and goes
+through every page, so its site is the one `build` makes.
 """
 
 from __future__ import annotations
@@ -51,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("serve", help="build once per JSON request on stdin, staying up")
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return serve(sys.stdin, sys.stdout)
+        sys.stdout.flush()
+        replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray output: to stderr
+        return serve(sys.stdin, replies)
     cache = page_cache(Path(), Path(args.previous_site) if args.previous_site else None)
     chosen = cache if args.page_cache else None
     return _build(args.config, args.docs_dir, args.site_dir, chosen, sys.stdout)
