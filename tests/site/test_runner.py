@@ -176,6 +176,8 @@ def test_a_serve_stopped_while_it_builds_ends_the_build(hub: Path) -> None:
     before = _tree(hub)
     process = _khub(hub, "serve", "--dev-addr", f"127.0.0.1:{_free_port()}")
     child = _mkdocs_child(process, "serve")  # the preview's builder, up for all its builds
+    building = lambda: any((hub / "build").glob(".khub-stage-*"))  # noqa: E731
+    assert wait_for(building), "khub serve never started its first build"
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr

@@ -93,9 +93,10 @@ def build_site(
                 warm.prepare(_request(stage / "site", stage / "docs", previous))
             try:
                 result = generate_into(stage / "docs")
-            except BaseException:
-                if warm is not None:
-                    warm.cancel()
+            except BaseException as exc:
+                if warm is not None:  # on a stop signal, do not wait for it: end it
+                    stopped = isinstance(exc, Interrupted) or not isinstance(exc, Exception)
+                    warm.close() if stopped else warm.cancel()
                 raise
             if warm is not None:  # it builds while the inputs are hashed
                 warm.go(_request(stage / "site", stage / "docs", previous))
