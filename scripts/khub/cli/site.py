@@ -18,7 +18,7 @@ from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
 from khub.render.sandbox import Helper
 from khub.render.sanitize import require_enabled
-from khub.site.builder import SITE_DIR, Outcome, build_env, build_site, scratch_generate
+from khub.site.builder import SITE_DIR, build_env, build_site, scratch_generate
 from khub.site.children import Interrupted, stop_signals_raise
 from khub.site.generate import BUILD_DOCS, GenerateResult
 from khub.site.generate import generate as generate_docs
@@ -121,7 +121,7 @@ def _build_once(
     warm: WarmBuilder | None = None,
     sources: str = "",
     memo: LoadMemo | None = None,
-) -> Outcome[GenerateResult]:
+) -> None:
     """Run one `khub build` and say what it did.
 
     `khub serve` gives its builder child (warm), the sources' digest it has just made and
@@ -140,7 +140,6 @@ def _build_once(
         click.echo(f"built {SITE_DIR}", err=True)
     else:
         click.echo(f"{SITE_DIR} is up to date: nothing changed since the last build", err=True)
-    return outcome
 
 
 def _warm_up(root: Path, when: dt.date | None, memo: LoadMemo) -> None:
@@ -179,11 +178,10 @@ def serve(dev_addr: str, today: str | None) -> None:
     day = (when or today_default()).isoformat()
 
     warm, memo = WarmBuilder(root, build_env()), LoadMemo()
-    generated: list[bool] = []
 
     def rebuild(sources: str = "") -> bool:
         try:
-            generated.append(_build_once(root, when, warm, sources, memo).result is not None)
+            _build_once(root, when, warm, sources, memo)
         except DataError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
@@ -206,7 +204,7 @@ def serve(dev_addr: str, today: str | None) -> None:
                 raise KhubError("the first build failed; fix the problems above and start again")
             preview.mark_built()
             stop_serving = serve_in_background(server)
-            if not any(generated):  # the site was up to date: warm up for the first edit
+            if not memo.facts:  # the site was up to date, nothing loaded: warm up for an edit
                 _warm_up(root, when, memo)
             click.echo(f"khub serve: serving {SITE_DIR}/ at http://{dev_addr}/", err=True)
             preview.run()

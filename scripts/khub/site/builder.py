@@ -87,10 +87,11 @@ def build_site(
         return Outcome(None, rebuilt=False)
     with _stage(docs.parent) as stage:
         previous = site if site.is_dir() and not site.is_symlink() else None
+        request = _request(stage / "site", stage / "docs", previous)
         try:
             _copy_files(docs, stage / "docs")
             if warm is not None:  # it makes the navigation while generate writes the pages
-                warm.prepare(_request(stage / "site", stage / "docs", previous))
+                warm.prepare(request)
             try:
                 result = generate_into(stage / "docs")
             except BaseException as exc:
@@ -99,7 +100,7 @@ def build_site(
                     warm.close() if stopped else warm.cancel()
                 raise
             if warm is not None:  # it builds while the inputs are hashed
-                warm.go(_request(stage / "site", stage / "docs", previous))
+                warm.go(request)
             inputs = stamp.input_digest(root, stage / "docs")
             if stamp.is_current(root, inputs, site):
                 if warm is not None:

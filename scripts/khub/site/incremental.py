@@ -349,9 +349,9 @@ class PageCache:
 
     def copy_output(self, page: Any, search: list[dict[str, Any]]) -> bool:
         """Put the page's previous output in place and its search entries; False on a miss."""
-        entry = self._entries.get(page.file.src_uri) if self.enabled else None
-        if entry is None or entry.get("nav") != self._nav or self.previous_site is None:
+        if self.needs_render(page):
             return False
+        entry = self._entries[page.file.src_uri]
         old = self._previous_file(page.file.dest_uri)
         if old is None:
             return False

@@ -148,16 +148,15 @@ class Gate:
 
 
 def _gated(build: Callable[[Gate | None], dict[str, Any]], gate: Gate | None) -> dict[str, Any]:
-    """Run a build held by gate (if any); build again, unheld, if what it read moved."""
+    """Run a build held by gate (if any); build again, unheld, if what it read moved.
+
+    A held build that ended before its first page (no pages, or an error) did not wait for
+    khub's word: it is heard now, and the build made again once the pages are written.
+    """
     try:
         reply = build(gate)
-    except Cancelled:
-        return {"code": 0, "output": "", "cancelled": True}
-    except Restart:
-        return build(None)
-    if gate is None or gate.passed:
-        return reply
-    try:  # it ended before its first page (no pages, or an error): redo it once khub says go
+        if gate is None or gate.passed:
+            return reply
         gate()
     except Cancelled:
         return {"code": 0, "output": "", "cancelled": True}

@@ -78,10 +78,10 @@ class WarmBuilder:
             self.builds = 0
 
     def prepare(self, request: Request) -> None:
-        """Have the child start the build now and hold it until `build` (or `cancel`).
+        """Have the child start the build now and hold it at its first page until `go`.
 
-        While khub generates the pages, the child loads the configuration, lists the files
-        and makes the navigation, which read no page.
+        While khub generates the pages, the child loads the configuration, lists the files,
+        makes the navigation and writes what reads no page; `cancel` calls the build off.
         """
         self.cancel()
         if self._send(request.line(wait=True)):
