@@ -119,6 +119,22 @@ def test_an_edited_page_in_site_is_rendered_again_not_copied(hub: Path, tmp_path
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
 
 
+def test_a_static_file_of_the_site_keeps_its_bytes_when_generate_replaces_its_source(
+    hub: Path, tmp_path: Path
+) -> None:
+    facts = Path("api/v1/facts.json")  # a docs-folder file the builder links, not copies
+    site_file, docs_file = hub / "site" / facts, hub / "build" / "docs" / facts
+    assert site_file.stat().st_ino == docs_file.stat().st_ino  # one file, two names
+    built = site_file.read_bytes()
+    _change_a_price(hub)
+    assert run_khub(hub, "generate", today=TODAY.isoformat()).returncode == 0
+    assert docs_file.read_bytes() != built  # generate put a new file in its place...
+    assert site_file.read_bytes() == built  # ...and the site's is the one built
+    _build(hub)
+    assert site_file.read_bytes() == docs_file.read_bytes() != built
+    assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
+
+
 def test_a_warning_is_not_hidden_by_the_cache(hub: Path) -> None:
     beta = hub / "content" / "beta.md"
     beta.write_text(beta.read_text("utf-8") + "\nSee [the gone page](gone.md).\n", "utf-8")

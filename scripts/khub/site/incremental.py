@@ -519,7 +519,7 @@ def install(
         if "files" not in state:
             if gate is not None:
                 gate(lambda: ahead.update(_write_ahead(files, config, cache)))
-            state["files"] = files
+            state["files"], state["docs"] = files, Path(config["docs_dir"]).resolve()
             cache.context = context_digest(root, files, config)
             cache.load(files.documentation_pages())
             todo = [
@@ -587,7 +587,9 @@ def install(
         cache.rendered(page, entries[before:] if not excluded else [])
 
     def copy_unless_done(file: Any, dirty: bool = False) -> None:
-        if file.src_uri not in ahead:
+        if file.src_uri in ahead:
+            return
+        if "docs" not in state or not _link_from_docs(file, state["docs"]):
             copy_file(file, dirty)
 
     builder._populate_page, builder._build_page = populate_page, build_page
@@ -622,6 +624,29 @@ def _write_ahead(files: Any, config: Any, cache: PageCache) -> set[str]:
         file.copy_file(False)
         copied.add(file.src_uri)
     return copied
+
+
+def _link_from_docs(file: Any, docs: Path) -> bool:
+    """Put a static file of the docs folder into the site as a hard link; False: copy it.
+
+    A link is safe for the reason _copy_files (khub.site.builder) gives: generate replaces
+    a docs file by renaming a new one over it, and the builder writes each output as a new
+    file of a new site folder, so the bytes a link shares never change. A symlink, a file
+    outside the docs folder or one a plugin gave content is left to the builder's copy.
+    """
+    if file._content is not None or file.abs_src_path is None:
+        return False
+    source, dest = Path(file.abs_src_path), Path(file.abs_dest_path)
+    if source.is_symlink() or not source.resolve().is_relative_to(docs):
+        return False
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            dest.unlink()  # a file of lower precedence written before it: replaced
+        os.link(source, dest)
+    except OSError:
+        return False
+    return True
 
 
 def _start(

@@ -31,7 +31,7 @@ from typing import Any
 
 from khub.disk.atomic import TEMP_SUFFIX
 from khub.errors import KhubError
-from khub.site import stamp
+from khub.site import heap, stamp
 
 WATCHED = ("content", "data", "templates")
 CONFIG = "mkdocs.yml"
@@ -189,6 +189,7 @@ class Preview:
     def run(self) -> None:
         """Wait for changes and rebuild; returns only by an exception (Ctrl-C, SIGTERM)."""
         while True:
+            heap.settle()  # between builds: the next one does not go through what is kept
             self.watcher.changed.wait()
             self._settle()
             sources = stamp.source_digest(self.root, self.today)

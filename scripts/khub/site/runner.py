@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from khub.site import heap
 from khub.site.brand import THEME_JSON
 from khub.site.children import die_with_parent
 from khub.site.incremental import PageCache, install, page_cache
@@ -70,10 +71,12 @@ def serve(requests: IO[str], replies: IO[str]) -> int:
     memory: dict[str, dict[str, Any]] = {}
     page_cache(Path(), None, memory).prime()
     templates = _remember_templates()
+    heap.settle()
     while line := requests.readline():
         reply = _answer(line, requests, memory, templates)
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
+        heap.settle()  # khub is busy with the reply; the next request finds it done
     return 0
 
 
