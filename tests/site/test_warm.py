@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from khub.cli.site import run_generate
-from khub.data.memo import LoadMemo
+from khub.cli.site import Kept, run_generate
 from khub.disk.cachedir import cache_root
 from khub.errors import DataError
 from khub.site.builder import build_env, build_site
@@ -52,11 +51,14 @@ def warm(hub: Path) -> Any:
     builder.close()
 
 
-def _build(hub: Path, warm: WarmBuilder, memo: LoadMemo) -> None:
+def _build(hub: Path, kept: Kept) -> None:
     generate: Callable[[Path], GenerateResult] = lambda out: run_generate(  # noqa: E731
-        hub, TODAY, out_dir=out, memo=memo
+        hub, TODAY, out_dir=out, kept=kept
     )
-    outcome = build_site(hub, generate, TODAY.isoformat(), warm)
+    try:
+        outcome = build_site(hub, generate, TODAY.isoformat(), kept.builder)
+    finally:
+        kept.files.flush()  # as khub serve does after each build
     assert outcome.rebuilt
 
 
@@ -75,29 +77,32 @@ def _clean_build(hub: Path, where: Path) -> dict[str, str]:
 def test_one_child_builds_every_time_and_each_site_equals_a_clean_build(
     hub: Path, warm: WarmBuilder, tmp_path: Path
 ) -> None:
-    memo = LoadMemo()
-    _build(hub, warm, memo)
+    kept = Kept(warm)
+    _build(hub, kept)
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
     replace_once(hub / "data" / "facts" / "costs.yml", "value: 5\n", "value: 6\n")
-    _build(hub, warm, memo)
+    _build(hub, kept)
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
     replace_once(hub / "content" / "beta.md", "title: Beta module", "title: Beta, renamed")
-    _build(hub, warm, memo)
+    _build(hub, kept)
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
     assert (warm.started, warm.builds) == (1, 3)
-    assert memo.facts, "the load memo kept nothing between builds"
+    assert kept.memo.facts, "the load memo kept nothing between builds"
+    proc = run_khub(hub, "generate", today=TODAY.isoformat())  # reads the cache files kept wrote
+    assert proc.returncode == 0, proc.stderr
+    assert "0 written" in proc.stderr and "0 module(s) rendered" in proc.stderr, proc.stderr
 
 
 def test_a_page_generate_adds_makes_the_prepared_build_start_again(
     hub: Path, warm: WarmBuilder, tmp_path: Path
 ) -> None:
-    memo = LoadMemo()
-    _build(hub, warm, memo)
+    kept = Kept(warm)
+    _build(hub, kept)
     beta = (hub / "content" / "beta.md").read_text(encoding="utf-8")
     gamma = beta.replace("title: Beta module", "title: Gamma module")
     gamma = gamma.replace("module: beta", "module: gamma").replace("order: 2", "order: 3")
     (hub / "content" / "gamma.md").write_text(gamma, encoding="utf-8")
-    _build(hub, warm, memo)  # the child listed the files before gamma.md was generated
+    _build(hub, kept)  # the child listed the files before gamma.md was generated
     site = tree_digest(hub / "site")
     assert "gamma/index.html" in site
     assert site == _clean_build(hub, tmp_path)
@@ -106,19 +111,19 @@ def test_a_page_generate_adds_makes_the_prepared_build_start_again(
 def test_a_failed_generate_calls_the_prepared_build_off(
     hub: Path, warm: WarmBuilder, tmp_path: Path
 ) -> None:
-    memo = LoadMemo()
-    _build(hub, warm, memo)
+    kept = Kept(warm)
+    _build(hub, kept)
     before = tree_digest(hub / "site")
     costs = hub / "data" / "facts" / "costs.yml"
     good = costs.read_text(encoding="utf-8")
     costs.write_text(good.replace("value: 5\n", "value: five\n"), encoding="utf-8")
     for _ in range(2):  # reported every time: a record with errors is not kept
         with pytest.raises(DataError) as failed:
-            _build(hub, warm, memo)
+            _build(hub, kept)
         assert any("costs.yml" in str(p) for p in failed.value.problems)
     assert tree_digest(hub / "site") == before
     costs.write_text(good.replace("value: 5\n", "value: 7\n"), encoding="utf-8")
-    _build(hub, warm, memo)
+    _build(hub, kept)
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
     assert warm.started == 1, "the child did not survive a called-off build"
 
@@ -126,18 +131,18 @@ def test_a_failed_generate_calls_the_prepared_build_off(
 def test_a_killed_child_is_replaced_and_the_build_still_lands(
     hub: Path, warm: WarmBuilder, tmp_path: Path
 ) -> None:
-    memo = LoadMemo()
-    _build(hub, warm, memo)
+    kept = Kept(warm)
+    _build(hub, kept)
     child = warm._child
     assert child is not None
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     replace_once(hub / "data" / "facts" / "costs.yml", "value: 5\n", "value: 6\n")
-    _build(hub, warm, memo)
+    _build(hub, kept)
     assert tree_digest(hub / "site") == _clean_build(hub, tmp_path)
     _build_again = warm.started
     replace_once(hub / "data" / "facts" / "costs.yml", "value: 6\n", "value: 8\n")
-    _build(hub, warm, memo)
+    _build(hub, kept)
     assert warm.started == _build_again and warm.builds >= 1
 
 

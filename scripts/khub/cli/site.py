@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -14,6 +14,7 @@ import click
 from khub.data.load import load, today_default
 from khub.data.memo import LoadMemo
 from khub.data.model import FactSet
+from khub.disk.kept import KeptFiles
 from khub.disk.paths import safe_output_path
 from khub.errors import DataError, KhubError
 from khub.render.sandbox import Helper
@@ -27,22 +28,31 @@ from khub.site.warm import WarmBuilder
 _TODAY_HELP = "Date to judge staleness against (YYYY-MM-DD); default KHUB_TODAY, else today."
 
 
+@dataclass
+class Kept:
+    """What `khub serve` keeps from one build for the next."""
+
+    builder: WarmBuilder  # its builder child (khub.site.warm)
+    memo: LoadMemo = field(default_factory=LoadMemo)  # the last load's (khub.data.memo)
+    files: KeptFiles = field(default_factory=KeptFiles)  # generate's cache files (khub.disk.kept)
+
+
 def run_generate(
     root: Path,
     today: dt.date | None = None,
     cache: bool = True,
     out_dir: Path | None = None,
-    memo: LoadMemo | None = None,
+    kept: Kept | None = None,
 ) -> GenerateResult:
     """Load the data and generate build/docs (or out_dir) with every helper of the site.
 
-    The helpers are the calculators, the charts and the what-changed blocks. memo is what
-    a long-lived process keeps of the last load (khub.data.memo).
+    The helpers are the calculators, the charts and the what-changed blocks. kept is what
+    `khub serve` keeps between its builds.
     """
     from khub.calc import export as calculators
     from khub.render import charts, whatchanged
 
-    factset, _ = load(root, today=today, memo=memo)
+    factset, _ = load(root, today=today, memo=kept.memo if kept else None)
     return generate_docs(
         root,
         factset,
@@ -52,6 +62,7 @@ def run_generate(
         today=today,
         out_dir=out_dir,
         cache=cache,
+        kept=kept.files if kept else None,
     )
 
 
@@ -116,20 +127,20 @@ def build(today: str | None) -> None:
 
 
 def _build_once(
-    root: Path,
-    when: dt.date | None,
-    warm: WarmBuilder | None = None,
-    sources: str = "",
-    memo: LoadMemo | None = None,
+    root: Path, when: dt.date | None, kept: Kept | None = None, sources: str = ""
 ) -> None:
     """Run one `khub build` and say what it did.
 
-    `khub serve` gives its builder child (warm), the sources' digest it has just made and
-    what it keeps of the last load (memo).
+    `khub serve` gives what it keeps between builds (kept) and the sources' digest it has
+    just made; what generate would have written of its cache files is written at the end.
     """
     day = (when or today_default()).isoformat()
-    generate = functools.partial(_generate_into, root, when, memo)
-    outcome = build_site(root, generate, day, warm, sources)
+    generate = functools.partial(_generate_into, root, when, kept)
+    try:
+        outcome = build_site(root, generate, day, kept.builder if kept else None, sources)
+    finally:
+        if kept is not None:
+            kept.files.flush()  # the site is served by now: nobody waits for these writes
     if outcome.result is None:
         click.echo(f"{BUILD_DOCS} is up to date: no source changed since the last build", err=True)
     else:
@@ -142,20 +153,21 @@ def _build_once(
         click.echo(f"{SITE_DIR} is up to date: nothing changed since the last build", err=True)
 
 
-def _warm_up(root: Path, when: dt.date | None, memo: LoadMemo) -> None:
+def _warm_up(root: Path, when: dt.date | None, kept: Kept) -> None:
     """Generate once into a scratch folder, so that the first rebuild finds khub warm.
 
     It loads khub's code and fills what `khub generate` keeps in memory between runs; its
     problems, if any, are left to the next build to report.
     """
     with contextlib.suppress(KhubError):
-        scratch_generate(root, functools.partial(_generate_into, root, when, memo))
+        scratch_generate(root, functools.partial(_generate_into, root, when, kept))
+    kept.files.flush()
 
 
 def _generate_into(
-    root: Path, when: dt.date | None, memo: LoadMemo | None, out: Path
+    root: Path, when: dt.date | None, kept: Kept | None, out: Path
 ) -> GenerateResult:
-    return run_generate(root, when, out_dir=out, memo=memo)
+    return run_generate(root, when, out_dir=out, kept=kept)
 
 
 @click.command(name="serve")
@@ -177,11 +189,11 @@ def serve(dev_addr: str, today: str | None) -> None:
     server = bind(dev_addr, site.resolve())  # a taken port: one line, before any build
     day = (when or today_default()).isoformat()
 
-    warm, memo = WarmBuilder(root, build_env()), LoadMemo()
+    kept = Kept(WarmBuilder(root, build_env()))
 
     def rebuild(sources: str = "") -> bool:
         try:
-            _build_once(root, when, warm, sources, memo)
+            _build_once(root, when, kept, sources)
         except DataError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
@@ -199,20 +211,20 @@ def serve(dev_addr: str, today: str | None) -> None:
         stop_watching = watcher.start()  # before the first build: an edit during it counts
         stop_serving: Callable[[], None] | None = None
         try:
-            warm.start()  # it reads the page cache while the first build checks the sources
+            kept.builder.start()  # it reads the page cache while the first build checks the sources
             if not rebuild() and not site.is_dir():
                 raise KhubError("the first build failed; fix the problems above and start again")
             preview.mark_built()
             stop_serving = serve_in_background(server)
-            if not memo.facts:  # the site was up to date, nothing loaded: warm up for an edit
-                _warm_up(root, when, memo)
+            if not kept.memo.facts:  # the site was up to date, nothing loaded: warm up
+                _warm_up(root, when, kept)
             click.echo(f"khub serve: serving {SITE_DIR}/ at http://{dev_addr}/", err=True)
             preview.run()
         except Interrupted as exc:
             click.echo(f"{exc}: preview ended", err=True)
         finally:
             stop_watching()
-            warm.close()
+            kept.builder.close()
             if stop_serving is not None:
                 stop_serving()
             else:

@@ -7,12 +7,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from khub.data.model import Fact, FactSet
 from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import code_fingerprint
+from khub.disk.kept import KeptFiles
 from khub.disk.paths import Scan, read_contained
 from khub.render.elements import Freshness, series_index
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
@@ -133,20 +133,21 @@ class Manifest:
 
     path: Path | None
     entries: dict[str, Entry] = field(default_factory=dict)
+    kept: KeptFiles | None = None  # a long-lived process's (khub.disk.kept)
 
     @classmethod
-    def load(cls, path: Path | None) -> Manifest:
-        """Return the manifest at path; an empty one when missing, unreadable or outdated."""
-        manifest = cls(path)
-        if path is None or not path.is_file():
-            return manifest
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") == MANIFEST_FORMAT:
-                manifest.entries = {k: Entry(**v) for k, v in data["entries"].items()}
-        except (ValueError, TypeError, KeyError, OSError):
-            manifest.entries = {}
-        return manifest
+    def load(cls, path: Path | None, kept: KeptFiles | None = None) -> Manifest:
+        """Return the manifest at path; an empty one when missing, unreadable or outdated.
+
+        With kept, the entries the last run saved stand for the file while it is unchanged,
+        and `save` leaves the writing to kept's flush.
+        """
+        if path is None:
+            return cls(path)
+        entries = (
+            _read_entries(path) if kept is None else kept.read(path, lambda: _read_entries(path))
+        )
+        return cls(path, dict(entries), kept)  # a copy: a run adds to its own
 
     def reuse(
         self, module: str, key: str, prints: Fingerprints, renderer: Renderer
@@ -184,8 +185,27 @@ class Manifest:
         """Write the manifest atomically, keeping only entries of current modules."""
         if self.path is None:
             return
-        entries: dict[str, Any] = {
-            k: vars(v) for k, v in sorted(self.entries.items()) if k in modules
-        }
-        document = json.dumps({"format": MANIFEST_FORMAT, "entries": entries})
-        write_atomic(self.path, document.encode("utf-8"), durable=False)
+        path = self.path
+        entries = {k: v for k, v in sorted(self.entries.items()) if k in modules}
+        if self.kept is None:
+            _write_entries(path, entries)
+        else:
+            self.kept.write(path, entries, lambda: _write_entries(path, entries))
+
+
+def _read_entries(path: Path) -> dict[str, Entry]:
+    """Return the entries of the manifest file at path; none when missing, bad or outdated."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") == MANIFEST_FORMAT:
+            return {k: Entry(**v) for k, v in data["entries"].items()}
+    except (ValueError, TypeError, KeyError, OSError):
+        pass
+    return {}
+
+
+def _write_entries(path: Path, entries: dict[str, Entry]) -> None:
+    document = json.dumps(
+        {"format": MANIFEST_FORMAT, "entries": {k: vars(v) for k, v in entries.items()}}
+    )
+    write_atomic(path, document.encode("utf-8"), durable=False)

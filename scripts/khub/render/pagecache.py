@@ -26,6 +26,7 @@ from pathlib import Path
 from khub.data.model import Fact, FactSet, Series
 from khub.disk import cachedir
 from khub.disk.cachedir import code_fingerprint, write_entry
+from khub.disk.kept import KeptFiles
 from khub.render.elements import Freshness, fact_target
 from khub.render.history import Published
 from khub.render.manifest import digest
@@ -228,12 +229,17 @@ class Fragments:
     The file holds its own sha256 like a page entry, then one line per piece: name, key and
     text separated by tabs (names are fact ids, keys hex digests and texts JSON, none of
     which holds a tab or a newline). A file that cannot be read, fails its digest or holds
-    a line of another shape is ignored as a whole, and every piece is made again.
+    a line of another shape is ignored as a whole, and every piece is made again. With
+    kept (a long-lived process's, khub.disk.kept), the pieces of the last run stand for
+    the file while it is unchanged, and the file is written when kept is flushed.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, kept: KeptFiles | None = None) -> None:
         self.path = path
-        self._stored: dict[str, tuple[str, str]] = self._load()
+        self.kept = kept
+        self._stored: dict[str, tuple[str, str]] = (
+            self._load() if kept is None or path is None else kept.read(path, self._load)
+        )
         self._now: dict[str, tuple[str, str]] = {}
         self.made = 0  # pieces made this run (not taken from the cache)
 
@@ -270,5 +276,13 @@ class Fragments:
         """Keep the pieces of this run (and only those), when any of them changed."""
         if self.path is None or self._now == self._stored:
             return
-        lines = [f"{name}\t{key}\t{text}" for name, (key, text) in sorted(self._now.items())]
-        write_entry(self.path, "\n".join(lines).encode("utf-8"))
+        path, pieces = self.path, self._now
+        if self.kept is None:
+            _write_pieces(path, pieces)
+        else:
+            self.kept.write(path, pieces, lambda: _write_pieces(path, pieces))
+
+
+def _write_pieces(path: Path, pieces: Mapping[str, tuple[str, str]]) -> None:
+    lines = [f"{name}\t{key}\t{text}" for name, (key, text) in sorted(pieces.items())]
+    write_entry(path, "\n".join(lines).encode("utf-8"))

@@ -15,6 +15,7 @@ from khub.data.model import FactSet
 from khub.data.settings import load_settings
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import cache_root
+from khub.disk.kept import KeptFiles
 from khub.disk.paths import Scan, read_contained, safe_output_path, safe_output_paths, scan
 from khub.editions.store import edition_paths, read_editions
 from khub.errors import DataError, Problem, UnsafePathError
@@ -79,8 +80,13 @@ def generate(
     today: dt.date | None = None,
     out_dir: Path | None = None,
     cache: bool = True,
+    kept: KeptFiles | None = None,
 ) -> GenerateResult:
-    """Render the hub at root into build/docs; raise DataError and write nothing on failure."""
+    """Render the hub at root into build/docs; raise DataError and write nothing on failure.
+
+    kept is what a long-lived process (`khub serve`) keeps of the cache files between runs
+    (khub.disk.kept); it then writes them when it flushes kept.
+    """
     root = Path(root)
     settings = load_settings(root)
     freshness = Freshness(today or today_default(), settings.stale_after_days)
@@ -97,7 +103,7 @@ def generate(
         cache_dir=cache_dir / "jinja" if cache_dir else None,
         limits=Limits.from_settings(settings),
     )
-    manifest = Manifest.load(manifest_path(cache_dir) if cache_dir else None)
+    manifest = Manifest.load(manifest_path(cache_dir) if cache_dir else None, kept)
     base = base_key(root, renderer, templates)
     prints = FactPrints(factset, freshness, published_values(read_editions(root)))
     renders, rendered, reused = _render_modules(base, modules, renderer, manifest, problems, prints)
@@ -111,7 +117,7 @@ def generate(
     }
     files = _module_files(modules, renders, module_preamble, leads, edition_ids(root))
     page_cache = PageCache(pages_dir(cache_dir) if cache_dir else None)
-    fragments = Fragments(fragments_path(cache_dir)) if cache_dir else None
+    fragments = Fragments(fragments_path(cache_dir), kept) if cache_dir else None
     files.update(
         site_pages(
             factset,
@@ -133,16 +139,16 @@ def generate(
     )
     files.update(read_assets(root, templates))
     files.update(theme_files(root, settings, [info.page for info in module_order(infos)]))
-    search_rows = Fragments(search_rows_path(cache_dir)) if cache_dir else None
+    search_rows = Fragments(search_rows_path(cache_dir), kept) if cache_dir else None
     files[FACT_ENTRIES] = entries_file(factset, files, prints, search_rows)
     _add_extra(files, extra_files, factset)
     out = out_dir or safe_output_path(root, BUILD_DOCS, ".")
     written, deleted, unchanged = write_tree(out, files, BUILD_DOCS if out_dir is None else None)
     manifest.save({m.id for m in modules})
     page_cache.prune()
-    for kept in (fragments, search_rows):
-        if kept is not None:
-            kept.save()
+    for pieces in (fragments, search_rows):
+        if pieces is not None:
+            pieces.save()
     return GenerateResult(out, written, deleted, unchanged, rendered, reused, page_cache.rendered)
 
 
