@@ -9,9 +9,12 @@ cold `khub build` of the same sources in a fresh copy of the hub.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,6 +147,47 @@ def test_a_killed_child_is_replaced_and_the_build_still_lands(
     replace_once(hub / "data" / "facts" / "costs.yml", "value: 6\n", "value: 8\n")
     _build(hub, kept)
     assert warm.started == _build_again and warm.builds >= 1
+
+
+# A builder child run by hand: its build waits at the gate, and while it waits (as generate
+# would) a page is replaced by a new file; then it is told to go.
+_WAITING_BUILD = """
+import json, os, sys
+from pathlib import Path
+from khub.disk.atomic import write_atomic
+from khub.site.runner import Gate, _one_build
+docs, site, previous = (Path(arg) for arg in sys.argv[1:4])
+page = docs / "beta.md"
+
+class Generate:
+    def readline(self):
+        write_atomic(page, page.read_bytes() + b"\\nWritten while the build waited.\\n")
+        return "go\\n"
+
+reply = _one_build("mkdocs.yml", str(docs), str(site), previous, {}, Gate(Generate(), docs))
+print(json.dumps(reply))
+"""
+
+
+def test_a_page_replaced_while_the_build_waits_is_built_from_its_new_bytes(
+    hub: Path, tmp_path: Path
+) -> None:
+    assert run_khub(hub, "build", today=TODAY.isoformat()).returncode == 0  # the cache filled
+    docs, site = tmp_path / "stage" / "docs", tmp_path / "stage" / "site"
+    shutil.copytree(hub / "build" / "docs", docs)
+    argv = [sys.executable, "-c", _WAITING_BUILD, str(docs), str(site), str(hub / "site")]
+    proc = subprocess.run(argv, cwd=hub, env=build_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    reply = json.loads(proc.stdout.splitlines()[-1])
+    assert reply["code"] == 0, reply["output"]
+    assert "1 page(s) converted" in reply["output"], reply["output"]  # beta, and only beta
+    assert "Written while the build waited." in (site / "beta" / "index.html").read_text("utf-8")
+    clean = tmp_path / "clean"
+    argv = [sys.executable, "-m", "khub.site.runner", "build", "--config", "mkdocs.yml"]
+    argv += ["--docs-dir", str(docs), "--site-dir", str(clean)]  # no page cache: from nothing
+    built = subprocess.run(argv, cwd=hub, env=build_env(), capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert tree_digest(site) == tree_digest(clean)
 
 
 def _gate(tmp_path: Path, answer: str) -> Gate:

@@ -176,6 +176,18 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+Status = tuple[int, int, int] | None  # a file's (inode, size, mtime in ns); None: none
+
+
+def _status(path: str | None) -> Status:
+    """Return what tells the file at path from any file that replaced it (None: none)."""
+    try:
+        info = os.lstat(path) if path is not None else None
+    except OSError:
+        return None
+    return None if info is None else (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 @dataclass
 class Stats:
     """What the cache did in one build."""
@@ -217,6 +229,8 @@ class PageCache:
     _nav: str = ""
     _previous: set[str] | None = None  # the previous site's regular files, found on first use
     _folders: set[Path] = field(default_factory=set)  # the output folders made so far
+    _foreseen: dict[str, tuple[Status, str]] = field(default_factory=dict)  # src_uri -> key
+    _ahead: dict[str, str] = field(default_factory=dict)  # src_uri -> key restored before go
 
     def entry_path(self, key: str) -> Path:
         """Return the file of the entry with this key."""
@@ -227,10 +241,44 @@ class PageCache:
         head = f"{self.context}\0{src_uri}\0".encode()
         return _sha(head + source)
 
+    def foresee(self, root: Path, files: Any, config: Any) -> None:
+        """Key and restore every page as its file is now, before khub's `go` (a serve build).
+
+        While the build waits at its gate, generate is still writing pages, each as a new
+        file (khub.site.generate.write_tree). The file's status is taken before it is read,
+        so `load` keys again, and `restore` restores again, exactly the pages whose files
+        changed meanwhile: a new file never has the status of the one it replaced, which
+        the docs folder of the last build still holds.
+        """
+        self.context = context_digest(root, files, config)
+        for file in files.documentation_pages():
+            if file.abs_src_path is None or file._content is not None:
+                continue
+            before = _status(file.abs_src_path)
+            try:
+                key = self.key_of(file.src_uri, file.content_bytes)
+            except OSError:
+                continue
+            self._foreseen[file.src_uri] = (before, key)
+            entry = self._read_quietly(key)
+            if entry is not None and file.page is not None and self._put(file.page, entry, files):
+                self._ahead[file.src_uri] = key
+
+    def _read_quietly(self, key: str) -> dict[str, Any] | None:
+        """Return the entry of key; None when there is none or it is bad (`load` says so)."""
+        try:
+            return self._read(key)
+        except BadCache:
+            return None
+
     def load(self, files: Iterable[Any]) -> None:
         """Read the entries of every page; any bad one turns the cache off (a clean build)."""
         for file in files:
-            self._keys[file.src_uri] = self.key_of(file.src_uri, file.content_bytes)
+            foreseen = self._foreseen.get(file.src_uri)
+            if foreseen is not None and foreseen[0] == _status(file.abs_src_path):
+                self._keys[file.src_uri] = foreseen[1]
+            else:
+                self._keys[file.src_uri] = self.key_of(file.src_uri, file.content_bytes)
         entries: dict[str, dict[str, Any]] = {}
         for src_uri, key in self._keys.items():
             try:
@@ -273,8 +321,11 @@ class PageCache:
 
     def restore(self, page: Any, files: Any) -> bool:
         """Give page its cached HTML, contents, front matter and anchors; False on a miss."""
-        entry = self._entries.get(page.file.src_uri) if self.enabled else None
-        if entry is None or not self._put(page, entry, files):
+        src = page.file.src_uri
+        entry = self._entries.get(src) if self.enabled else None
+        if entry is None:
+            return False
+        if self._ahead.get(src) != entry["key"] and not self._put(page, entry, files):
             return False
         self.stats.restored += 1
         return True
@@ -518,9 +569,14 @@ def install(
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
             if gate is not None:
-                gate(lambda: ahead.update(_write_ahead(files, config, cache)))
+
+                def meanwhile() -> None:
+                    ahead.update(_write_ahead(files, config, cache))
+                    cache.foresee(root, files, config)
+
+                gate(meanwhile)
             state["files"], state["docs"] = files, Path(config["docs_dir"]).resolve()
-            cache.context = context_digest(root, files, config)
+            cache.context = cache.context or context_digest(root, files, config)
             cache.load(files.documentation_pages())
             todo = [
                 f.page
