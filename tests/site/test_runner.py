@@ -223,3 +223,21 @@ def test_a_module_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> Non
         "letters, digits and hyphens, such as 'gamma')\n",
     )
     assert not (root / "build").exists()
+
+
+_COMPILE = """
+from khub.site.runner import _remember_templates
+templates = _remember_templates()
+templates.compile_theme("mkdocs.yml")
+print(len(templates.cache.code))
+"""
+
+
+def test_the_serve_child_compiles_the_theme_before_its_first_request(tmp_path: Path) -> None:
+    hub = without_widgets(copy_hub(tmp_path / "hub"))
+    argv = [sys.executable, "-c", _COMPILE]
+    compiled = subprocess.run(argv, cwd=hub, env=ENV, capture_output=True, text=True, check=True)
+    assert int(compiled.stdout) > 20, "the theme's templates were not compiled"  # Material's
+    (hub / "mkdocs.yml").write_text("theme: [not, a, theme]\n", encoding="utf-8")
+    broken = subprocess.run(argv, cwd=hub, env=ENV, capture_output=True, text=True, check=True)
+    assert int(broken.stdout) == 0  # nothing kept, nothing raised: the build reports it

@@ -28,10 +28,10 @@ from khub.render.sanitize import require_enabled
 from khub.site import stamp
 from khub.site.children import Interrupted, start, stop, stop_signals_deferred
 from khub.site.generate import BUILD_DOCS
+from khub.site.stamp import CONFIG
 from khub.site.warm import Request, WarmBuilder
 
 SITE_DIR = "site"
-CONFIG = "mkdocs.yml"
 STAGE_PREFIX = ".khub-stage-"
 TRASH_PREFIX = ".khub-old-"
 UNCHANGED = "build/ and site/ are as they were"

@@ -32,9 +32,9 @@ from typing import Any
 from khub.disk.atomic import TEMP_SUFFIX
 from khub.errors import KhubError
 from khub.site import heap, stamp
+from khub.site.stamp import CONFIG
 
 WATCHED = ("content", "data", "templates")
-CONFIG = "mkdocs.yml"
 CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
 IGNORED_SUFFIXES = (TEMP_SUFFIX, "~", ".swp", ".swx", ".tmp")
 QUIET = 0.1  # seconds without an event before a burst counts as one change

@@ -21,12 +21,14 @@ through every page, so its site is the one `build` makes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import io
 import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +38,7 @@ from khub.site.brand import THEME_JSON
 from khub.site.children import die_with_parent
 from khub.site.incremental import PageCache, install, page_cache
 from khub.site.parallel import jobs
+from khub.site.stamp import CONFIG
 
 _LOG_NAME = "properdocs"  # ProperDocs passes its plugins' records on to it
 
@@ -71,6 +74,7 @@ def serve(requests: IO[str], replies: IO[str]) -> int:
     memory: dict[str, dict[str, Any]] = {}
     page_cache(Path(), None, memory).prime()
     templates = _remember_templates()
+    templates.compile_theme(CONFIG)  # before the first request: that build is an edit's
     heap.settle()
     while line := requests.readline():
         reply = _answer(line, requests, memory, templates)
@@ -287,9 +291,30 @@ class _Templates:
             self.cache.code.clear()
             self.config = config
 
+    def compile_theme(self, config_file: str) -> None:
+        """Compile every template of the configured theme now (best effort).
+
+        The first build of a process otherwise compiles the templates it renders with, a
+        tenth of a second or more; whatever goes wrong here is left for that build to meet.
+        """
+        self.reset_if_changed(config_file)
+        _use_properdocs()
+        from jinja2 import TemplateError
+        from mkdocs.config import load_config
+
+        try:  # the docs folder may not be generated yet: the theme does not read it
+            with tempfile.TemporaryDirectory() as docs:
+                env = load_config(config_file=config_file, docs_dir=docs).theme.get_env()
+        except Exception:  # a bad configuration: the build reports it properly
+            return
+        for name in env.list_templates(extensions=("html", "xml")):
+            with contextlib.suppress(TemplateError):  # one that needs a plugin's filters
+                env.get_template(name)
+
 
 def _remember_templates() -> _Templates:
     """Give every theme environment of this process one in-memory bytecode cache."""
+    _use_properdocs()
     from mkdocs.theme import Theme
 
     templates = _Templates()
