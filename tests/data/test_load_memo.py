@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,24 @@ def test_a_record_with_errors_is_reported_on_every_load(tmp_path: Path) -> None:
         with pytest.raises(DataError) as failed:
             load(root, today=TODAY, memo=memo)
         assert any("costs.yml" in str(p) for p in failed.value.problems)
+
+
+def test_a_fact_s_own_checks_are_judged_against_each_load_s_day(tmp_path: Path) -> None:
+    root = copy_hub(tmp_path / "hub")
+    memo = LoadMemo()
+    load(root, today=TODAY, memo=memo)  # 2026-07-01: the facts of 2026-06-30 are in the past
+    for _ in range(2):  # what the memo kept of today's checks does not stand for another day
+        with pytest.raises(DataError) as failed:
+            load(root, today=dt.date(2026, 6, 29), memo=memo)
+        assert any("2026-06-30 is in the future" in str(p) for p in failed.value.problems)
+    _same(root, memo)  # and back on the first day, nothing is reported
+    assert all("in the future" not in str(p) for p in load(root, today=TODAY, memo=memo)[1])
+
+
+def test_a_fact_s_warning_is_reported_on_every_memo_load(tmp_path: Path) -> None:
+    root = copy_hub(tmp_path / "hub")
+    replace_once(root / "data" / "facts" / "costs.yml", "value: 5\n", "value: null\n")
+    memo = LoadMemo()
+    for _ in range(3):
+        warnings = load(root, today=TODAY, memo=memo)[1]
+        assert sum("value is unknown (null)" in str(p) for p in warnings) == 1

@@ -105,6 +105,13 @@ class _Context:
         key = (f.path, f.sha256, "\0".join(keypath))
         return self.memo.record(key, model, lambda: validate(model, raw, f.path, keypath, self.log))
 
+    def check(self, f: DataFile, rid: str, run: Callable[[ProblemLog], None]) -> None:
+        """Run a check that reads only f's record rid and today; from the memo when it has it."""
+        if self.memo is None:
+            run(self.log)
+        else:
+            self.memo.check((f.path, f.sha256, rid), self.today, run, self.log)
+
     def fact(self, f: str, sha: str, fid: str, make: Callable[[], Fact]) -> Fact:
         """Return the Fact make gives for fid of file f; from the memo when it has it."""
         return make() if self.memo is None else self.memo.fact((f, sha, fid), make)
@@ -289,7 +296,7 @@ def _add_series_facts(sid: str, series: Series, f: DataFile, ctx: _Context) -> N
         elif record.source is not None:
             _check_source(fid, source, path, (*keypath, "source"), ctx)
         where = Where(path, keypath, fid)
-        check_fact(record, series, unit, where, ctx.today, ctx.log)
+        ctx.check(f, fid, functools.partial(check_fact, record, series, unit, where, ctx.today))
         make = functools.partial(
             Fact,
             id=fid,

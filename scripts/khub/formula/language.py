@@ -12,6 +12,7 @@ The calculators run the same formulas in their compiled form: see khub.formula.c
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -192,9 +193,14 @@ class _Parser:
 
 
 def parse(text: str) -> Node:
-    """Parse a formula into a tree."""
+    """Parse a formula into a tree (an immutable one: a text is parsed once per process)."""
     if not text.strip():
         raise FormulaError("formula is empty", "write an expression over fact ids")
+    return _parsed(text)
+
+
+@functools.lru_cache(maxsize=8192)  # a preview loads every formula again after each edit
+def _parsed(text: str) -> Node:
     return _Parser(tokenize(text)).parse()
 
 
