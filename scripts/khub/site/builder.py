@@ -308,23 +308,30 @@ def _copy_files(source: Path, dest: Path) -> None:
 
     A hard link is safe here: generate replaces a file by renaming a new one over it and
     never writes into one, so the files under source keep their bytes whatever the build does.
+    A folder is made in dest only when something is linked into it.
     """
     dest.mkdir(parents=True, exist_ok=True)
     if not source.is_dir() or source.is_symlink():
         return
-    for folder, dirs, files in os.walk(source):
-        here = Path(folder)
-        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
-        for name in files:
-            path = here / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            target = dest / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, target)
-            except OSError:
-                shutil.copy2(path, target)
+    stack = [(source, dest)]
+    while stack:
+        here, there = stack.pop()
+        made = there == dest
+        with os.scandir(here) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((here / entry.name, there / entry.name))
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue  # a symlink or something else: not part of the pages
+                if not made:
+                    there.mkdir(parents=True, exist_ok=True)
+                    made = True
+                target = there / entry.name
+                try:
+                    os.link(entry.path, target)
+                except OSError:
+                    shutil.copy2(entry.path, target)
 
 
 def _swap(new: Path, target: Path, old: Path) -> None:

@@ -565,6 +565,7 @@ def install(
     state: dict[str, Any] = {}
     passes: list[parallel.Pass[Any, Any]] = []
     ahead: set[str] = set()  # the static files already copied (src_uri)
+    plain: dict[Path, bool] = {}  # folders of the docs folder with no symlink on the way
 
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
@@ -645,7 +646,7 @@ def install(
     def copy_unless_done(file: Any, dirty: bool = False) -> None:
         if file.src_uri in ahead:
             return
-        if "docs" not in state or not _link_from_docs(file, state["docs"]):
+        if "docs" not in state or not _link_from_docs(file, state["docs"], plain):
             copy_file(file, dirty)
 
     builder._populate_page, builder._build_page = populate_page, build_page
@@ -682,19 +683,23 @@ def _write_ahead(files: Any, config: Any, cache: PageCache) -> set[str]:
     return copied
 
 
-def _link_from_docs(file: Any, docs: Path) -> bool:
+def _link_from_docs(file: Any, docs: Path, plain: dict[Path, bool]) -> bool:
     """Put a static file of the docs folder into the site as a hard link; False: copy it.
 
     A link is safe for the reason _copy_files (khub.site.builder) gives: generate replaces
     a docs file by renaming a new one over it, and the builder writes each output as a new
     file of a new site folder, so the bytes a link shares never change. A symlink, a file
     outside the docs folder or one a plugin gave content is left to the builder's copy.
+    plain notes, per folder, whether it is the real path of itself (no symlink on the way).
     """
     if file._content is not None or file.abs_src_path is None:
         return False
     source, dest = Path(file.abs_src_path), Path(file.abs_dest_path)
-    if source.is_symlink() or not source.resolve().is_relative_to(docs):
-        return False
+    folder = source.parent
+    if folder not in plain:
+        plain[folder] = folder.resolve() == folder and folder.is_relative_to(docs)
+    if not plain[folder] or source.is_symlink():
+        return False  # not a plain file of the docs folder (khub's staging copy has no links)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
