@@ -13,7 +13,7 @@ modules). In one run, on the same machine and the same builder (ProperDocs + Mat
 - one fact changed, `khub build` (generate re-renders only what used the fact; the builder
   takes every other page from its page cache);
 - that site compared byte for byte with a cold build of the same input (empty caches);
-- `khub serve` idle (processor time over 5 s), the time from each of three one-fact edits
+- `khub serve` idle (processor time over 5 s), the time from each of five one-fact edits
   until the served page changes, and the peak memory of the preview's processes;
 - a scale curve: cold build time and site size at several hub sizes, per module.
 
@@ -235,7 +235,7 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def serve_row(hub: Path, modules: int, edits: int = 3) -> str:
+def serve_row(hub: Path, modules: int, edits: int = 5) -> str:
     """Start `khub serve` on the built hub; measure idle CPU and the latency of each edit.
 
     Each edit changes one fact's value; its latency is from the write until module-0000
@@ -278,12 +278,12 @@ def serve_row(hub: Path, modules: int, edits: int = 3) -> str:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
-    each = ", ".join(f"{t:.1f}" for t in latencies)
+    each = ", ".join(f"{t:.2f}" for t in latencies)
     median = sorted(latencies)[len(latencies) // 2]
     rss = " + ".join(f"{mb:.0f}" for mb in memory)
     return (
         f"| `khub serve`: {edits} edits of {fact}, each until module-0000 shows it (median) "
-        f"| {median:.1f} | - | {sum(memory):.0f} | each {each} s; idle before the edits: "
+        f"| {median:.2f} | - | {sum(memory):.0f} | each {each} s; idle before the edits: "
         f"{idle:.1%} of a core; {rebuilds} rebuild(s); peak RSS per process {rss} MB |"
     )
 
