@@ -1,19 +1,19 @@
 """Cache files a long-lived process keeps in memory, written once its reader is served.
 
-`khub generate` reads a few large cache files on every run and writes them again when a
-piece changed: the manifest of module renders and the facts' entries of facts.json and of
-the search index, 22,000 lines each at 1,000 modules, a quarter of a second together.
-`khub serve` generates after every edit, so it keeps what it read or made of each file
-(KeptFiles) and hands that to the next run instead of reading the file again, and it
-writes the files after the rebuilt site is served (`flush`), not before.
+`khub generate` reads its cache files on every run and writes them again when a piece
+changed: the manifest of module renders, the facts' entries of facts.json and of the
+search index (22,000 lines each at 1,000 modules) and the 2,008 rendered fact pages,
+0.3 s together. `khub serve` generates after every edit, so it keeps what it read or made
+of each file (KeptFiles) and hands that to the next run instead of reading the file
+again, and it writes the files after the rebuilt site is served (`flush`), not before.
 
 What is kept of a file stands for it only while the file is the one it was read from or
 written as (same inode, size and modification time): a file another process wrote or
 removed meanwhile is read again. Every write puts a new file in place (khub.disk.atomic),
 so a write that stored nothing leaves the old file's status: then, as when a write fails,
-what was kept is dropped, so the next run
-reads whatever the file holds. Nothing here changes what a run makes, only where its
-input comes from: the file's content, or the very value that content was made from.
+what was kept is dropped, and the next run reads whatever the file holds. Nothing here
+changes what a run makes, only where its input comes from: the file's content, or the
+very value that content was made from.
 """
 
 from __future__ import annotations

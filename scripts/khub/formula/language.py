@@ -57,7 +57,12 @@ _COMPARE = {"<", "<=", ">", ">=", "==", "!="}
 
 
 def tokenize(text: str) -> list[str]:
-    """Split a formula into tokens."""
+    """Split a formula into tokens (a text is split once per process)."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)  # generate reads every derived fact's names on each run
+def _tokens(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     pos = 0
     text = text.rstrip()
@@ -77,7 +82,7 @@ def tokenize(text: str) -> list[str]:
             )
         tokens.append(match.group(match.lastgroup or "op"))
         pos = match.end()
-    return tokens
+    return tuple(tokens)
 
 
 class _Parser:

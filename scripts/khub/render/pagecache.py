@@ -173,10 +173,15 @@ def read_entry(path: Path) -> bytes | None:
 
 
 class PageCache:
-    """Rendered fact pages by key, one file each in the hub's cache folder."""
+    """Rendered fact pages by key, one file each in the hub's cache folder.
 
-    def __init__(self, folder: Path | None) -> None:
+    With kept (a long-lived process's, khub.disk.kept), an entry read or written stands
+    for its file while the file is unchanged, and new entries are written at its flush.
+    """
+
+    def __init__(self, folder: Path | None, kept: KeptFiles | None = None) -> None:
         self.folder = folder
+        self.kept = kept
         self.used: set[str] = set()
         self.rendered: list[str] = []  # pages rendered this run (not taken from the cache)
 
@@ -207,11 +212,23 @@ class PageCache:
         return {path: found[path] for path, _, _ in wanted}
 
     def _read(self, key: str) -> bytes | None:
-        return None if self.folder is None else read_entry(self.folder / key)
+        if self.folder is None:
+            return None
+        path = self.folder / key
+        return (
+            read_entry(path)
+            if self.kept is None
+            else self.kept.read(path, lambda: read_entry(path))
+        )
 
     def _write(self, key: str, data: bytes) -> None:
-        if self.folder is not None:
-            write_entry(self.folder / key, data)
+        if self.folder is None:
+            return
+        path = self.folder / key
+        if self.kept is None:
+            write_entry(path, data)
+        else:
+            self.kept.write(path, data, lambda: write_entry(path, data))
 
     def prune(self) -> None:
         """Remove the entries no page used in this run."""

@@ -116,7 +116,7 @@ def generate(
         for i in infos
     }
     files = _module_files(modules, renders, module_preamble, leads, edition_ids(root))
-    page_cache = PageCache(pages_dir(cache_dir) if cache_dir else None)
+    page_cache = PageCache(pages_dir(cache_dir) if cache_dir else None, kept)
     fragments = Fragments(fragments_path(cache_dir), kept) if cache_dir else None
     files.update(
         site_pages(
