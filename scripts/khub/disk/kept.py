@@ -27,10 +27,15 @@ T = TypeVar("T")
 Status = tuple[int, int, int] | None  # (inode, size, mtime in ns); None: no file
 
 
-def status(path: Path) -> Status:
-    """Return what identifies the file at path now (None when there is none)."""
+def status(path: str | Path) -> Status:
+    """Return what tells the file at path (not a link's target) from any that replaces it.
+
+    A new file put in a path's place never has the old one's status while the old one
+    still exists elsewhere (its inode is taken), and a write into a file changes its
+    modification time. None: there is no file.
+    """
     try:
-        info = path.stat()
+        info = Path(path).lstat()
     except OSError:
         return None
     return info.st_ino, info.st_size, info.st_mtime_ns

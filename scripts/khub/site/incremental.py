@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from khub.disk.cachedir import DamagedEntry, read_entry, write_entry
+from khub.disk.kept import Status, status
 from khub.site import parallel, stamp
 from khub.site.search import theme_entries
 
@@ -176,18 +177,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-Status = tuple[int, int, int] | None  # a file's (inode, size, mtime in ns); None: none
-
-
-def _status(path: str | None) -> Status:
-    """Return what tells the file at path from any file that replaced it (None: none)."""
-    try:
-        info = os.lstat(path) if path is not None else None
-    except OSError:
-        return None
-    return None if info is None else (info.st_ino, info.st_size, info.st_mtime_ns)
-
-
 @dataclass
 class Stats:
     """What the cache did in one build."""
@@ -254,7 +243,7 @@ class PageCache:
         for file in files.documentation_pages():
             if file.abs_src_path is None or file._content is not None:
                 continue
-            before = _status(file.abs_src_path)
+            before = status(file.abs_src_path)
             try:
                 key = self.key_of(file.src_uri, file.content_bytes)
             except OSError:
@@ -275,7 +264,7 @@ class PageCache:
         """Read the entries of every page; any bad one turns the cache off (a clean build)."""
         for file in files:
             foreseen = self._foreseen.get(file.src_uri)
-            if foreseen is not None and foreseen[0] == _status(file.abs_src_path):
+            if foreseen is not None and foreseen[0] == status(file.abs_src_path):
                 self._keys[file.src_uri] = foreseen[1]
             else:
                 self._keys[file.src_uri] = self.key_of(file.src_uri, file.content_bytes)
@@ -511,11 +500,10 @@ def _unchanged(path: Path, entry: dict[str, Any]) -> bool:
     The file is the very one the builder wrote (same inode, size and modification time,
     which any write into it changes) or, failing that, has the entry's sha256.
     """
-    try:
-        status = path.lstat()
-    except OSError:
+    now = status(path)
+    if now is None:
         return False
-    if entry.get("stat") == [status.st_ino, status.st_size, status.st_mtime_ns]:
+    if entry.get("stat") == list(now):
         return True
     try:
         return _sha(path.read_bytes()) == entry.get("sha")
