@@ -112,9 +112,9 @@ class _Context:
         else:
             self.memo.check((f.path, f.sha256, rid), self.today, run, self.log)
 
-    def fact(self, f: str, sha: str, fid: str, make: Callable[[], Fact]) -> Fact:
+    def fact(self, f: DataFile, fid: str, make: Callable[[], Fact]) -> Fact:
         """Return the Fact make gives for fid of file f; from the memo when it has it."""
-        return make() if self.memo is None else self.memo.fact((f, sha, fid), make)
+        return make() if self.memo is None else self.memo.fact((f.path, f.sha256, fid), make)
 
 
 def _build(
@@ -318,7 +318,7 @@ def _add_series_facts(sid: str, series: Series, f: DataFile, ctx: _Context) -> N
             references=tuple(record.references),
             stale_after_days=series.stale_after_days,
         )
-        fact = ctx.factset.facts[fid] = ctx.fact(path, f.sha256, fid, make)
+        fact = ctx.factset.facts[fid] = ctx.fact(f, fid, make)
         if fact.references:
             _check_references(fact, series, where, ctx)
 

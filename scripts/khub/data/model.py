@@ -325,15 +325,6 @@ class FrozenFact:
     formula: str | None = None
     inputs: tuple[str, ...] = ()
 
-    @functools.cached_property
-    def record_digest(self) -> str:
-        """Return the sha256 of the fact's every field (its repr), worked out once per object.
-
-        The fact is frozen, so the digest stays true; a process that keeps its facts between
-        loads (khub.data.memo) computes it once per fact.
-        """
-        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()
-
     @property
     def derived(self) -> bool:
         """Return True when the fact is computed by a formula."""

@@ -85,3 +85,18 @@ class KeptFiles:
             kept.write, kept.status = None, status(path)
             if kept.status is None or kept.status == before:
                 del self._kept[path]  # a best-effort write that stored nothing new
+
+
+def read_through(kept: KeptFiles | None, path: Path, parse: Callable[[], T]) -> T:
+    """Return parse()'s value, or kept's for path while it stands for the file."""
+    return parse() if kept is None else kept.read(path, parse)
+
+
+def write_through(
+    kept: KeptFiles | None, path: Path, value: object, store: Callable[[], None]
+) -> None:
+    """Store value now with store, or (with kept) keep it and store it at kept's flush."""
+    if kept is None:
+        store()
+    else:
+        kept.write(path, value, store)

@@ -12,7 +12,7 @@ from khub.data.model import Fact, FactSet
 from khub.data.yamlio import MAX_FILE_BYTES
 from khub.disk.atomic import write_atomic
 from khub.disk.cachedir import code_fingerprint
-from khub.disk.kept import KeptFiles
+from khub.disk.kept import KeptFiles, read_through, write_through
 from khub.disk.paths import Scan, read_contained
 from khub.render.elements import Freshness, series_index
 from khub.render.sandbox import Rendered, Renderer, Usage, output_digest
@@ -144,9 +144,7 @@ class Manifest:
         """
         if path is None:
             return cls(path)
-        entries = (
-            _read_entries(path) if kept is None else kept.read(path, lambda: _read_entries(path))
-        )
+        entries = read_through(kept, path, lambda: _read_entries(path))
         return cls(path, dict(entries), kept)  # a copy: a run adds to its own
 
     def reuse(
@@ -187,10 +185,7 @@ class Manifest:
             return
         path = self.path
         entries = {k: v for k, v in sorted(self.entries.items()) if k in modules}
-        if self.kept is None:
-            _write_entries(path, entries)
-        else:
-            self.kept.write(path, entries, lambda: _write_entries(path, entries))
+        write_through(self.kept, path, entries, lambda: _write_entries(path, entries))
 
 
 def _read_entries(path: Path) -> dict[str, Entry]:

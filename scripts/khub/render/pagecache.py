@@ -26,7 +26,7 @@ from pathlib import Path
 from khub.data.model import Fact, FactSet, Series
 from khub.disk import cachedir
 from khub.disk.cachedir import code_fingerprint, write_entry
-from khub.disk.kept import KeptFiles
+from khub.disk.kept import KeptFiles, read_through, write_through
 from khub.render.elements import Freshness, fact_target
 from khub.render.history import Published
 from khub.render.manifest import digest
@@ -215,20 +215,13 @@ class PageCache:
         if self.folder is None:
             return None
         path = self.folder / key
-        return (
-            read_entry(path)
-            if self.kept is None
-            else self.kept.read(path, lambda: read_entry(path))
-        )
+        return read_through(self.kept, path, lambda: read_entry(path))
 
     def _write(self, key: str, data: bytes) -> None:
         if self.folder is None:
             return
         path = self.folder / key
-        if self.kept is None:
-            write_entry(path, data)
-        else:
-            self.kept.write(path, data, lambda: write_entry(path, data))
+        write_through(self.kept, path, data, lambda: write_entry(path, data))
 
     def prune(self) -> None:
         """Remove the entries no page used in this run."""
@@ -255,7 +248,7 @@ class Fragments:
         self.path = path
         self.kept = kept
         self._stored: dict[str, tuple[str, str]] = (
-            self._load() if kept is None or path is None else kept.read(path, self._load)
+            {} if path is None else read_through(kept, path, self._load)
         )
         self._now: dict[str, tuple[str, str]] = {}
         self.made = 0  # pieces made this run (not taken from the cache)
@@ -294,10 +287,7 @@ class Fragments:
         if self.path is None or self._now == self._stored:
             return
         path, pieces = self.path, self._now
-        if self.kept is None:
-            _write_pieces(path, pieces)
-        else:
-            self.kept.write(path, pieces, lambda: _write_pieces(path, pieces))
+        write_through(self.kept, path, pieces, lambda: _write_pieces(path, pieces))
 
 
 def _write_pieces(path: Path, pieces: Mapping[str, tuple[str, str]]) -> None:

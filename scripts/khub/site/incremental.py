@@ -557,14 +557,15 @@ def install(
 
     def populate_page(page: Any, config: Any, files: Any, dirty: bool = False) -> None:
         if "files" not in state:
+            state["docs"] = docs = Path(config["docs_dir"]).resolve()
             if gate is not None:
 
                 def meanwhile() -> None:
-                    ahead.update(_write_ahead(files, config, cache))
+                    ahead.update(_write_ahead(files, docs, cache))
                     cache.foresee(root, files, config)
 
                 gate(meanwhile)
-            state["files"], state["docs"] = files, Path(config["docs_dir"]).resolve()
+            state["files"] = files
             cache.context = cache.context or context_digest(root, files, config)
             cache.load(files.documentation_pages())
             todo = [
@@ -649,7 +650,7 @@ def install(
     return undo
 
 
-def _write_ahead(files: Any, config: Any, cache: PageCache) -> set[str]:
+def _write_ahead(files: Any, docs: Path, cache: PageCache) -> set[str]:
     """Do the writes that read no page: every page's output folder, the theme's static files.
 
     Return the src_uri of each static file copied (the builder's own copy then skips it).
@@ -657,7 +658,6 @@ def _write_ahead(files: Any, config: Any, cache: PageCache) -> set[str]:
     """
     for file in files.documentation_pages():
         cache.make_folder(Path(file.abs_dest_path).parent)
-    docs = Path(config["docs_dir"]).resolve()
     copied: set[str] = set()
     for file in files:
         if file.is_documentation_page() or not file.inclusion.is_included():
